@@ -1,0 +1,113 @@
+# Test registration for every cell.
+#
+# needm_add_test(<name> SOURCES <files...> [LIBS <libs...>] [TIMEOUT <s>]
+#                [LABELS <labels...>] [NO_DEFECTS] [NO_RUNTIME_MAIN])
+#
+# Builds <name> from SOURCES with the doctest main of tests/support, links the
+# runtime, and registers it with CTest (needm_register_test below). With
+# NEEDM_DEFECT_VARIANTS=ON it also builds <name>.defect-<d> against each
+# applicable defect variant of the runtime, registered with the labels
+# "defect;defect:<d>" (excluded from the normal run; scripts/defects.sh runs them).
+#
+# needm_register_test(<name> TARGET <executable target> [TIMEOUT <s>] [LABELS <labels...>])
+#
+# Registers an executable with the cell's conventions: it runs through the
+# toolchain's emulator (CMAKE_CROSSCOMPILING_EMULATOR: qemu-i386, the native
+# runner or Wine), exit code 77 is a skip (the program prints why), it has a
+# timeout (NEEDM_TEST_TIMEOUT by default; CTest then kills the whole process
+# tree), Wine programs share the build tree's prefix and wineserver (fixture
+# "wine"), and it gets the environment that lets a failing program print an
+# exact reproduction command:
+#   NEEDM_CELL           the cell (preset) name
+#   NEEDM_TEST_NAME      the CTest name
+#   NEEDM_RUNNER_CMD     the emulator command line, as a user would type it
+#   NEEDM_EXPECT_RUNNER  where the cell's programs must observe they run: qemu, native or wine
+#   NEEDM_BUILD_DIR      the build tree
+#   NEEDM_TEST_TIMEOUT   seconds before CTest kills the test (a watchdog can fire first)
+include_guard(GLOBAL)
+
+set(NEEDM_TEST_TIMEOUT 300 CACHE STRING "seconds before CTest kills a test (and its process tree)")
+
+# The command that runs a program of this cell, as a user would type it.
+if(CMAKE_CROSSCOMPILING_EMULATOR)
+  list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " NEEDM_RUNNER_CMD)
+else()
+  set(NEEDM_RUNNER_CMD "")
+endif()
+
+if(WIN32 AND CMAKE_CROSSCOMPILING_EMULATOR)
+  # One Wine prefix per build tree (MINGW_I686_WINEPREFIX, <build>/wineprefix),
+  # made once by a setup fixture before tests run in parallel (parallel first use
+  # of a prefix races in Wine), with a wineserver kept alive for the run so each
+  # program starts in ~0.05 s; the cleanup fixture stops it (and any program of
+  # the prefix), also after failed or timed-out tests. scripts/run-matrix.sh stops
+  # it too when ctest itself is interrupted.
+  list(GET CMAKE_CROSSCOMPILING_EMULATOR 0 _needm_wine_wrapper)
+  if(NOT MINGW_I686_WINEPREFIX)
+    set(MINGW_I686_WINEPREFIX "${CMAKE_BINARY_DIR}/wineprefix")
+  endif()
+  add_test(NAME wine.prefix.setup COMMAND ${_needm_wine_wrapper} --prefix "${MINGW_I686_WINEPREFIX}" --init)
+  add_test(NAME wine.prefix.shutdown COMMAND ${_needm_wine_wrapper} --prefix "${MINGW_I686_WINEPREFIX}" --shutdown)
+  set_tests_properties(wine.prefix.setup PROPERTIES FIXTURES_SETUP wine TIMEOUT 120 LABELS fixture)
+  set_tests_properties(wine.prefix.shutdown PROPERTIES FIXTURES_CLEANUP wine TIMEOUT 60 LABELS fixture)
+  set(NEEDM_TEST_FIXTURES wine)
+else()
+  set(NEEDM_TEST_FIXTURES "")
+endif()
+
+# Defect variants of the runtime, built once.
+if(NEEDM_DEFECT_VARIANTS)
+  foreach(d IN LISTS NEEDM_DEFECTS_ALL)
+    needm_defect_applies(${d} ok)
+    if(ok)
+      needm_add_runtime(needm_defect_${d} DEFECT ${d})
+      list(APPEND NEEDM_DEFECTS_BUILT ${d})
+    endif()
+  endforeach()
+endif()
+
+function(needm_register_test name)
+  cmake_parse_arguments(A "" "TARGET;TIMEOUT" "LABELS" ${ARGN})
+  if(NOT A_TARGET)
+    message(FATAL_ERROR "needm_register_test(${name}): TARGET <executable> is required")
+  endif()
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT ${NEEDM_TEST_TIMEOUT})
+  endif()
+  add_test(NAME ${name} COMMAND ${A_TARGET})
+  set_tests_properties(${name} PROPERTIES
+    TIMEOUT ${A_TIMEOUT}
+    SKIP_RETURN_CODE 77
+    LABELS "${A_LABELS}"
+    ENVIRONMENT "NEEDM_CELL=${NEEDM_CELL};NEEDM_TEST_NAME=${name};NEEDM_RUNNER_CMD=${NEEDM_RUNNER_CMD};NEEDM_EXPECT_RUNNER=${NEEDM_EXPECT_RUNNER};NEEDM_BUILD_DIR=${CMAKE_BINARY_DIR};NEEDM_TEST_TIMEOUT=${A_TIMEOUT}")
+  if(NEEDM_TEST_FIXTURES)
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${NEEDM_TEST_FIXTURES}")
+  endif()
+endfunction()
+
+function(_needm_register_test name target labels timeout)
+  needm_register_test(${name} TARGET ${target} TIMEOUT ${timeout} LABELS ${labels})
+endfunction()
+
+function(needm_add_test name)
+  cmake_parse_arguments(A "NO_DEFECTS;NO_RUNTIME_MAIN" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT ${NEEDM_TEST_TIMEOUT})
+  endif()
+  add_library(${name}.obj OBJECT ${A_SOURCES})
+  target_link_libraries(${name}.obj PUBLIC needm_test_support ${A_LIBS})
+  target_include_directories(${name}.obj PRIVATE
+    ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/asm/386)
+
+  add_executable(${name} $<TARGET_OBJECTS:${name}.obj>)
+  target_link_libraries(${name} PRIVATE needm_test_support ${A_LIBS} needm)
+  _needm_register_test(${name} ${name} "${A_LABELS}" ${A_TIMEOUT})
+
+  if(NEEDM_DEFECT_VARIANTS AND NOT A_NO_DEFECTS)
+    foreach(d IN LISTS NEEDM_DEFECTS_BUILT)
+      add_executable(${name}.defect-${d} $<TARGET_OBJECTS:${name}.obj>)
+      target_link_libraries(${name}.defect-${d} PRIVATE needm_test_support ${A_LIBS} needm_defect_${d})
+      _needm_register_test(defect.${d}.${name} ${name}.defect-${d} "defect;defect:${d}" ${A_TIMEOUT})
+    endforeach()
+  endif()
+endfunction()

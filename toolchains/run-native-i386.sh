@@ -1,0 +1,37 @@
+#!/bin/sh
+# Run an i386 Linux program directly on this kernel: the CMAKE_CROSSCOMPILING_EMULATOR
+# of i686-linux-gnu.cmake with -DI686_LINUX_RUNNER=native (an x86-64 kernel with
+# IA32 emulation runs i386 programs as they are).
+#
+#   run-native-i386.sh PROGRAM [ARGS...]
+#
+# Where the kernel cannot run i386 programs (no IA32 emulation: exec fails with
+# "Exec format error"), it prints why and exits 77, which CTest reports as a skip
+# for tests with SKIP_RETURN_CODE 77. Any other exit code is the program's own.
+# SIGTERM, SIGINT and SIGHUP sent to this script are passed on to the program,
+# so a timeout that kills the wrapper does not leave the program running.
+if [ $# -lt 1 ]; then
+  echo "usage: run-native-i386.sh PROGRAM [ARGS...]" >&2
+  exit 2
+fi
+exec 3<&0
+"$@" 0<&3 3<&- &
+child=$!
+exec 3<&-
+trap 'kill -TERM "$child" 2>/dev/null' TERM
+trap 'kill -INT "$child" 2>/dev/null' INT
+trap 'kill -HUP "$child" 2>/dev/null' HUP
+# wait returns early when a trapped signal arrives; wait again until the program
+# is gone (a zombie still answers kill -0 until wait reaps it).
+rc=0
+while kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  rc=$?
+done
+# 126: the shell could not execute PROGRAM. For an executable ELF file that means
+# the kernel refused the format, i.e. it has no IA32 emulation.
+if [ "$rc" -eq 126 ] && [ -x "$1" ] && [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+  echo "SKIP: this kernel cannot run i386 programs (no IA32 emulation): exec of $1 failed" >&2
+  exit 77
+fi
+exit "$rc"
