@@ -262,6 +262,12 @@ SYM(rt_callback):
 	.p2align 4
 SYM(rt_cgocall):
 	.cfi_startproc
+	/* Marked as a signal frame for debuggers: unwinding from C code on g0 into
+	 * this frame goes from a higher stack to a lower one (curg), which gdb
+	 * otherwise rejects as "previous frame inner to this frame". gdb shows
+	 * this frame as "<signal handler called>". (rt_callback's switch goes the
+	 * other way: G stacks are mapped below foreign stacks, see os_linux.cpp.) */
+	.cfi_signal_frame
 	pushl %ebp
 	.cfi_def_cfa_offset 8
 	.cfi_offset %ebp, -8
