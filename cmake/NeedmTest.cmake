@@ -24,6 +24,7 @@
 #   NEEDM_EXPECT_RUNNER  where the cell's programs must observe they run: qemu, native or wine
 #   NEEDM_BUILD_DIR      the build tree
 #   NEEDM_TEST_TIMEOUT   seconds before CTest kills the test (a watchdog can fire first)
+#   NEEDM_TEST_EXE       the program, for the reproduction command
 include_guard(GLOBAL)
 
 set(NEEDM_TEST_TIMEOUT 300 CACHE STRING "seconds before CTest kills a test (and its process tree)")
@@ -79,7 +80,7 @@ function(needm_register_test name)
     TIMEOUT ${A_TIMEOUT}
     SKIP_RETURN_CODE 77
     LABELS "${A_LABELS}"
-    ENVIRONMENT "NEEDM_CELL=${NEEDM_CELL};NEEDM_TEST_NAME=${name};NEEDM_RUNNER_CMD=${NEEDM_RUNNER_CMD};NEEDM_EXPECT_RUNNER=${NEEDM_EXPECT_RUNNER};NEEDM_BUILD_DIR=${CMAKE_BINARY_DIR};NEEDM_TEST_TIMEOUT=${A_TIMEOUT}")
+    ENVIRONMENT "NEEDM_CELL=${NEEDM_CELL};NEEDM_TEST_NAME=${name};NEEDM_RUNNER_CMD=${NEEDM_RUNNER_CMD};NEEDM_EXPECT_RUNNER=${NEEDM_EXPECT_RUNNER};NEEDM_BUILD_DIR=${CMAKE_BINARY_DIR};NEEDM_TEST_TIMEOUT=${A_TIMEOUT};NEEDM_TEST_EXE=$<TARGET_FILE:${A_TARGET}>")
   if(NEEDM_TEST_FIXTURES)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${NEEDM_TEST_FIXTURES}")
   endif()
@@ -87,6 +88,25 @@ endfunction()
 
 function(_needm_register_test name target labels timeout)
   needm_register_test(${name} TARGET ${target} TIMEOUT ${timeout} LABELS ${labels})
+endfunction()
+
+# needm_add_test_variant(<name> <variant> ENV <k=v...> [LABELS ...] [TIMEOUT s])
+# Registers <name>.<variant>: the program of <name> run again with ENV added
+# (e.g. NEEDM_BIND=thread), and likewise for each of its defect programs.
+function(needm_add_test_variant name variant)
+  cmake_parse_arguments(A "" "TIMEOUT" "ENV;LABELS" ${ARGN})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT ${NEEDM_TEST_TIMEOUT})
+  endif()
+  _needm_register_test(${name}.${variant} ${name} "${A_LABELS}" ${A_TIMEOUT})
+  set_property(TEST ${name}.${variant} APPEND PROPERTY ENVIRONMENT ${A_ENV})
+  get_property(no_defects TARGET ${name} PROPERTY NEEDM_NO_DEFECTS)
+  if(NEEDM_DEFECT_VARIANTS AND NOT no_defects)
+    foreach(d IN LISTS NEEDM_DEFECTS_BUILT)
+      _needm_register_test(defect.${d}.${name}.${variant} ${name}.defect-${d} "defect;defect:${d}" ${A_TIMEOUT})
+      set_property(TEST defect.${d}.${name}.${variant} APPEND PROPERTY ENVIRONMENT ${A_ENV})
+    endforeach()
+  endif()
 endfunction()
 
 function(needm_add_test name)
@@ -101,6 +121,7 @@ function(needm_add_test name)
 
   add_executable(${name} $<TARGET_OBJECTS:${name}.obj>)
   target_link_libraries(${name} PRIVATE needm_test_support ${A_LIBS} needm)
+  set_target_properties(${name} PROPERTIES NEEDM_NO_DEFECTS "${A_NO_DEFECTS}")
   _needm_register_test(${name} ${name} "${A_LABELS}" ${A_TIMEOUT})
 
   if(NEEDM_DEFECT_VARIANTS AND NOT A_NO_DEFECTS)

@@ -1,7 +1,9 @@
 // The C++ half of a callback, and the stop-the-world gate.
 //
 // rt_callback_body runs on curg, called by rt_callback (asm) after the switch:
-//   1. checks the M it runs on (magic, owner word = this thread, SP on curg);
+//   1. checks the M it runs on (magic, owner word = this thread, SP on curg),
+//      and on a foreign thread's first callback registers the thread-exit hook
+//      (here, not in needm: the foreign stack stays small);
 //   2. refreshes g0's recorded stack bounds when the entry SP lies outside them
 //      (needm clears them; bound Ms keep them until C code moves the thread to
 //      another stack: ucontext, fibers);
@@ -63,6 +65,11 @@ void refresh_g0_bounds(M *m) {
 }
 
 void gate_wait(M *m) {
+    uint32_t err = os::save_error();
+    struct Restore {
+        uint32_t e;
+        ~Restore() { os::restore_error(e); }
+    } restore{err};
     for (;;) {
         if (__atomic_load_n(&rt_world_stopping, __ATOMIC_SEQ_CST) == 0) return;
         if (g_stopper.load(std::memory_order_acquire) == m) return;  // the stopper's own callbacks run
@@ -137,10 +144,29 @@ int run_fn(M *m, void (*fn)(void *), void *frame) {
 }
 } // namespace
 
+namespace {
+// What every callback does on curg before fn: the thread-exit hook at a foreign
+// thread's first callback on this M, and g0's bounds for the entry SP. Also run
+// by in-place callbacks: a signal handler can interrupt the body before it did
+// this, and its callback must not see the bounds rt_needm cleared.
+void enter_on_curg(M *m) {
+    if ((m->flags & (M_EXTRA | M_HOOKED)) == M_EXTRA) {
+        os::on_first_callback();
+        m->flags |= M_HOOKED;
+    }
+    G *g0 = m->g0;
+    if (g0->sched_sp < g0->stack_lo || g0->sched_sp >= g0->stack_hi) {  // (the fast check, inline)
+        uint32_t err = os::save_error();
+        refresh_g0_bounds(m);
+        os::restore_error(err);
+    }
+}
+} // namespace
+
 extern "C" int rt_callback_body(M *m, void (*fn)(void *), void *frame, size_t framesize) {
     (void)framesize;  // the frame is fn's to read; its size was checked by the asm
     check_running_m(m, "callback entry");
-    refresh_g0_bounds(m);
+    enter_on_curg(m);
     uint32_t prev_in_user = m->in_user;
     m->phase = PH_ENTER;
     gate_enter(m);
@@ -165,6 +191,7 @@ extern "C" int rt_callback_reentrant(M *m, G *g, void (*fn)(void *), void *frame
     // instruction between the TLS and SP switches): no frame can be built safely.
     if (sp < curg->stack_lo + REENTRANT_MIN_STACK || sp >= curg->stack_hi) return RT_EREENTRANT;
     // On curg below the interrupted frames: run fn right here, like a call.
+    enter_on_curg(m);
     uint32_t prev_in_user = m->in_user;
     if (prev_in_user == 0) gate_enter(m);
     int rc = run_fn(m, fn, frame);

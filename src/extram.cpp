@@ -2,7 +2,8 @@
 //
 // The sequence (docs/design.md tells it with pictures):
 //   1. rt_callback (asm) finds the TLS slot empty and calls rt_needm on the
-//      foreign thread's own stack.
+//      foreign thread's own stack (kept small: it holds only the asm frame and
+//      rt_needm's; everything else happens on curg).
 //   2. rt_needm pops an M from the extra-M list, claims it (owner word: 0 -> this
 //      thread), sets m->tls_g = g0 and stores the M in the slot (rt_setmg: one
 //      store). If the pop took the last free M it marks grow_pending.
@@ -190,7 +191,7 @@ void give_back(M *m) {
 #if !defined(NEEDM_DEFECT_DROPM_KEEPS_TLS)
     clear_slot(m);
 #endif
-    m->flags &= ~uint32_t(M_BOUND);
+    m->flags &= ~uint32_t(M_BOUND | M_HOOKED);
     m->dropm_count++;
     unclaim(m);
     m->phase = PH_FREE;
@@ -328,10 +329,13 @@ using namespace rt;
 // M can be made (RT_ENOMEM).
 extern "C" M *rt_needm(void) {
     if (g_rt.init_state.load(std::memory_order_acquire) != 2) wait_init();
-    os::on_first_callback();
     bool took_last = false;
     M *m = extram_pop(&took_last);
-    if (m == nullptr) m = needm_slow(&took_last);
+    if (m == nullptr) {
+        uint32_t err = os::save_error();
+        m = needm_slow(&took_last);
+        os::restore_error(err);
+    }
     if (m == nullptr) return nullptr;
     claim(m);
     m->phase = PH_NEEDM;
@@ -350,9 +354,11 @@ extern "C" M *rt_needm(void) {
 // Called by rt_callback (asm) on g0 after a callback that borrowed m.
 extern "C" void rt_dropm(M *m) {
     if (m->tls_g != m->g0) fatal("dropm: TLS does not say g0", m, "the callback returned on another G");
-    if (g_rt.cfg.bind_foreign == RT_BIND_THREAD) {
+    if (g_rt.cfg.bind_foreign == RT_BIND_THREAD && !os::thread_exiting()) {
         // Bound mode: the M stays in the slot until the thread exits (or calls
-        // rt_release_m); the next callback takes the path without needm.
+        // rt_release_m); the next callback takes the path without needm. Not
+        // once the thread's exit hook has run (a DLL_THREAD_DETACH or a later
+        // key destructor calling back): nothing would give the M back then.
         m->flags |= M_BOUND;
         m->phase = PH_BOUND_IDLE;
         return;

@@ -2,6 +2,7 @@
 // thread-exit release through a pthread key destructor, foreign stack bounds.
 #include "rt_internal.hpp"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -9,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <new>
@@ -23,6 +25,7 @@ namespace rt::os {
 namespace {
 pthread_key_t g_exit_key;
 __thread bool t_exit_hooked = false;
+__thread bool t_exiting = false;
 __thread uint32_t t_tid = 0;
 __thread uintptr_t t_stack_lo = 0, t_stack_hi = 0;  // this thread's own stack, once known
 constexpr size_t PAGE = 4096;
@@ -31,6 +34,7 @@ constexpr size_t PAGE = 4096;
 // is set once, at its first callback). An extra M still in the slot is either
 // bound (RT_BIND_THREAD) or was abandoned by pthread_exit inside fn.
 void on_thread_exit(void *) {
+    t_exiting = true;
     M *m = rt_tls_m;
     if (m != nullptr && (m->flags & M_EXTRA)) release_bound_at_exit(m);
 }
@@ -88,25 +92,55 @@ void wake_all(volatile uint32_t *addr) { syscall(SYS_futex, addr, FUTEX_WAKE_PRI
 
 void yield() { sched_yield(); }
 
-// The thread's own stack is read once (pthread_getattr_np: for the main thread
-// it parses /proc/self/maps) and kept in TLS; later refreshes compare against
-// it without a system call. An SP outside it is on a stack C code made
+// The thread's own stack is found once, at its first callback, and kept in
+// TLS; later refreshes compare against it without a system call. The lookup
+// reads /proc/self/maps with open/read/close into a buffer on the stack: no
+// malloc (pthread_getattr_np reallocs, and a first callback may come from a
+// signal handler that interrupted malloc). The mapping that holds SP is the
+// thread's stack (glibc maps each thread stack apart from its guard page; the
+// main thread's is [stack]). An SP outside it is on a stack C code made
 // (makecontext, a coroutine library): its extent is unknown, so the bounds are
 // a window around SP, marked inexact.
-void foreign_stack_bounds(const M *, uintptr_t sp, uintptr_t *lo, uintptr_t *hi, bool *exact) {
-    if (t_stack_hi == 0) {
-        pthread_attr_t a;
-        if (pthread_getattr_np(pthread_self(), &a) == 0) {
-            void *addr = nullptr;
-            size_t size = 0;
-            if (pthread_attr_getstack(&a, &addr, &size) == 0) {
-                t_stack_lo = uintptr_t(addr);
-                t_stack_hi = uintptr_t(addr) + size;
+namespace {
+bool mapping_of(uintptr_t sp, uintptr_t *lo, uintptr_t *hi) {
+    int fd = int(syscall(SYS_open, "/proc/self/maps", O_RDONLY | O_CLOEXEC));
+    if (fd < 0) return false;
+    char buf[2048];
+    size_t have = 0;
+    bool found = false, eof = false;
+    while (!found && !eof) {
+        ssize_t n = syscall(SYS_read, fd, buf + have, sizeof buf - have);
+        if (n <= 0) eof = true;
+        else have += size_t(n);
+        size_t line = 0;
+        for (size_t i = 0; i < have && !found; i++) {
+            if (buf[i] != '\n' && !(eof && i + 1 == have)) continue;
+            uintptr_t a = 0, b = 0;
+            size_t j = line;
+            while (j < i && buf[j] != '-') a = a * 16 + uintptr_t(buf[j] <= '9' ? buf[j] - '0' : (buf[j] | 32) - 'a' + 10), j++;
+            for (j++; j < i && buf[j] != ' '; j++) b = b * 16 + uintptr_t(buf[j] <= '9' ? buf[j] - '0' : (buf[j] | 32) - 'a' + 10);
+            if (sp >= a && sp < b) {
+                *lo = a;
+                *hi = b;
+                found = true;
             }
-            pthread_attr_destroy(&a);
+            line = i + 1;
         }
-        if (t_stack_hi == 0) t_stack_hi = 1;  // unknown: don't ask again
+        if (line < have) {  // keep the partial last line for the next read
+            for (size_t k = line; k < have; k++) buf[k - line] = buf[k];
+            have -= line;
+        } else {
+            have = 0;
+        }
+        if (have == sizeof buf) have = 0;  // a line longer than the buffer: skip it
     }
+    syscall(SYS_close, fd);
+    return found;
+}
+} // namespace
+
+void foreign_stack_bounds(const M *, uintptr_t sp, uintptr_t *lo, uintptr_t *hi, bool *exact) {
+    if (t_stack_hi == 0 && !mapping_of(sp, &t_stack_lo, &t_stack_hi)) t_stack_hi = 1;  // unknown: don't ask again
     if (sp >= t_stack_lo && sp < t_stack_hi) {
         *lo = t_stack_lo;
         *hi = t_stack_hi;
@@ -120,6 +154,11 @@ void foreign_stack_bounds(const M *, uintptr_t sp, uintptr_t *lo, uintptr_t *hi,
 }
 
 bool tls_setup() { return pthread_key_create(&g_exit_key, on_thread_exit) == 0; }
+
+bool thread_exiting() { return t_exiting; }
+
+uint32_t save_error() { return uint32_t(errno); }
+void restore_error(uint32_t e) { errno = int(e); }
 
 void on_first_callback() {
     if (t_exit_hooked) return;

@@ -32,6 +32,7 @@ namespace rt::os {
 
 namespace {
 DWORD g_fls = FLS_OUT_OF_INDEXES;
+DWORD g_exiting_idx = TLS_OUT_OF_INDEXES;  // TlsAlloc word: non-zero once the thread's exit hook ran
 constexpr size_t PAGE = 4096;
 
 uint32_t teb_read(uint32_t off) {
@@ -45,7 +46,17 @@ uint32_t teb_read(uint32_t off) {
 // deleted. An extra M still in the slot is bound, or was abandoned by
 // ExitThread inside fn. (DeleteFiber of another fiber while this thread is
 // inside a callback is not supported: docs/design.md.)
+// A TLS value read from the TEB (not TlsGetValue, which resets GetLastError).
+uintptr_t tls_raw_get(DWORD idx) {
+    if (idx < TEB_TLS_SLOTS) return teb_read(TEB_TlsSlots + 4 * idx);
+    uintptr_t exp = teb_read(TEB_TlsExpansionSlots);
+    return exp ? reinterpret_cast<uintptr_t *>(exp)[idx - TEB_TLS_SLOTS] : 0;
+}
+
 void WINAPI on_fls_free(void *) {
+    DWORD err = GetLastError();
+    TlsSetValue(g_exiting_idx, reinterpret_cast<void *>(1));
+    SetLastError(err);
     M *m = current_m();
     if (m != nullptr && (m->flags & M_EXTRA)) release_bound_at_exit(m);
 }
@@ -109,13 +120,22 @@ bool tls_setup() {
     if (idx == TLS_OUT_OF_INDEXES) return false;
     __atomic_store_n(&rt_tls_index, uint32_t(idx), __ATOMIC_RELEASE);
 #endif
+    g_exiting_idx = TlsAlloc();
+    if (g_exiting_idx == TLS_OUT_OF_INDEXES) return false;
     g_fls = FlsAlloc(on_fls_free);
     return g_fls != FLS_OUT_OF_INDEXES;
 }
 
 void on_first_callback() {
+    DWORD err = GetLastError();
     if (FlsGetValue(g_fls) == nullptr) FlsSetValue(g_fls, reinterpret_cast<void *>(1));
+    SetLastError(err);
 }
+
+bool thread_exiting() { return tls_raw_get(g_exiting_idx) != 0; }
+
+uint32_t save_error() { return teb_read(0x34); }  // TEB LastErrorValue
+void restore_error(uint32_t e) { SetLastError(e); }
 
 struct Thread {
     HANDLE h;

@@ -40,6 +40,7 @@ enum : uint32_t {
     M_EXTRA = 1u << 0,    // lent to foreign threads through the extra-M list
     M_RUNTIME = 1u << 1,  // belongs to a thread made by rt_thread_create
     M_BOUND = 1u << 2,    // RT_BIND_THREAD: stays in the foreign thread's TLS slot
+    M_HOOKED = 1u << 3,   // the holding thread's exit hook is registered (cleared on give-back)
 };
 
 // What an M is doing, for the watchdog's report of a hang.
@@ -181,6 +182,14 @@ void yield();
 void foreign_stack_bounds(const M *m, uintptr_t sp, uintptr_t *lo, uintptr_t *hi, bool *exact);
 bool tls_setup();                        // at rt_init: TLS index / FLS / thread-exit hooks
 void on_first_callback();                // per thread: register the thread-exit hook
+// True once this thread's exit hook has run: later callbacks (a DLL's
+// DLL_THREAD_DETACH, a later pthread key destructor) must not bind an M, or it
+// would never be given back.
+bool thread_exiting();
+// The caller's errno (Linux) / GetLastError (Windows): the runtime's own system
+// calls must not change what the C code around a callback sees.
+uint32_t save_error();
+void restore_error(uint32_t e);
 struct Thread;
 int thread_create(Thread **out, void (*start)(void *), void *arg);
 int thread_join(Thread *t);

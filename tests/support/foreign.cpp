@@ -71,6 +71,9 @@ const char *check_in_callback() {
     uintptr_t sp = needm_probe_sp();
     if (sp < m->curg->stack_lo || sp >= m->curg->stack_hi) return "SP is not on the G stack inside a callback";
     if (m->owner != rt::os::owner_word()) return "the M's owner word names another thread (double lease)";
+    const rt::G *g0 = m->g0;
+    if (g0->sched_sp < g0->stack_lo || g0->sched_sp >= g0->stack_hi)
+        return "g0's recorded stack bounds do not hold the SP the callback entered with (stale bounds)";
     return nullptr;
 }
 

@@ -131,6 +131,8 @@ bool under_qemu() {
 std::string repro_command(const char *test_case) {
     std::string cmd = "NEEDM_SEED=" + std::to_string(seed()) + " NEEDM_STRESS=" + scale_name();
     if (const char *c = env("NEEDM_CELL")) cmd += std::string(" NEEDM_CELL=") + c;
+    for (const char *k : {"NEEDM_BIND", "NEEDM_EXTRA_M_MAX"})
+        if (const char *v = env(k)) cmd += std::string(" ") + k + "=" + v;
     if (const char *r = env("NEEDM_RUNNER_CMD")) cmd += std::string(" ") + r;
     const char *exe = env("NEEDM_TEST_EXE");
     cmd += std::string(" ") + (exe ? exe : "<test program>");

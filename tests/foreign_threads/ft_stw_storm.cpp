@@ -1,0 +1,59 @@
+// Scenario 5: a runtime thread stops and starts the world thousands of times
+// while foreign threads call back (half of them through rt_cgocall and back).
+// No callback body runs while the world is stopped; nothing deadlocks.
+#include "ft.hpp"
+
+#include <thread>
+
+namespace {
+std::atomic<int> g_stopped{0};
+std::atomic<int> g_done{0};
+std::atomic<long> g_violations{0};
+std::atomic<long> g_bodies{0};
+
+void body(void *) {
+    if (g_stopped.load(std::memory_order_seq_cst)) g_violations++;
+    g_bodies++;
+}
+void nested(void *) {
+    body(nullptr);
+    rt_cgocall([](void *) { std::this_thread::yield(); }, nullptr);  // C code while a stop may come
+    body(nullptr);  // back from C: through the gate again
+}
+} // namespace
+
+TEST_SUITE("foreign_threads") {
+TEST_CASE("stop-the-world storm: no callback body runs in a stopped world, no deadlock" * doctest::timeout(600)) {
+    ft::init(2);
+    const int stops = int(ft::scaled(2000, 20000, 1000000));
+    const int T = int(ft::scaled(4, 6, 8));
+    g_done = 0;
+    static int stop_failures;
+    stop_failures = 0;
+    rt_thread *stopper = nullptr;
+    static int n_stops;
+    n_stops = stops;
+    REQUIRE(rt_thread_create(&stopper, [](void *) {
+        for (int i = 0; i < n_stops; i++) {
+            if (rt_stop_the_world() != RT_OK) stop_failures++;
+            g_stopped.store(1, std::memory_order_seq_cst);
+            for (int k = 0; k < 20; k++) std::this_thread::yield();  // hold it stopped a moment
+            g_stopped.store(0, std::memory_order_seq_cst);
+            if (rt_start_the_world() != RT_OK) stop_failures++;
+        }
+        g_done = 1;
+    }, nullptr) == RT_OK);
+    needm_test::FirstFailure ff;
+    ft::run_threads(T, ff, [](ft::Worker &w) {
+        while (!g_done.load()) ft::checked_callback(w, w.index % 2 ? nested : body);
+    });
+    CHECK(rt_thread_join(stopper) == RT_OK);
+    ft::check_no_failure(ff);
+    CHECK(stop_failures == 0);
+    MESSAGE(stops << " stops, " << g_bodies.load() << " callback bodies, " << g_violations.load()
+                  << " ran in a stopped world");
+    CHECK(g_violations.load() == 0);
+    CHECK(g_bodies.load() > 0);
+    ft::check_quiescent("after the storm");
+}
+}
