@@ -1,7 +1,7 @@
 # Test registration for every cell.
 #
 # needm_add_test(<name> SOURCES <files...> [LIBS <libs...>] [TIMEOUT <s>]
-#                [LABELS <labels...>] [NO_DEFECTS] [NO_RUNTIME_MAIN])
+#                [LABELS <labels...>] [ENV <k=v...>] [NO_DEFECTS] [NO_RUNTIME_MAIN])
 #
 # Builds <name> from SOURCES with the doctest main of tests/support, links the
 # runtime, and registers it with CTest (needm_register_test below). With
@@ -28,6 +28,10 @@
 include_guard(GLOBAL)
 
 set(NEEDM_TEST_TIMEOUT 300 CACHE STRING "seconds before CTest kills a test (and its process tree)")
+
+# The runner of this cell's programs, kept in the cache for tools that run them
+# outside CTest (bench/run-bench.sh).
+set(NEEDM_RUNNER_LIST "${CMAKE_CROSSCOMPILING_EMULATOR}" CACHE INTERNAL "the cell's emulator command (list)")
 
 # The command that runs a program of this cell, as a user would type it.
 if(CMAKE_CROSSCOMPILING_EMULATOR)
@@ -58,7 +62,7 @@ endif()
 
 # Defect variants of the runtime, built once.
 if(NEEDM_DEFECT_VARIANTS)
-  foreach(d IN LISTS NEEDM_DEFECTS_ALL)
+  foreach(d IN LISTS NEEDM_DEFECTS_ALL NEEDM_CONTROLS_ALL)
     needm_defect_applies(${d} ok)
     if(ok)
       needm_add_runtime(needm_defect_${d} DEFECT ${d})
@@ -110,7 +114,7 @@ function(needm_add_test_variant name variant)
 endfunction()
 
 function(needm_add_test name)
-  cmake_parse_arguments(A "NO_DEFECTS;NO_RUNTIME_MAIN" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(A "NO_DEFECTS;NO_RUNTIME_MAIN" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT ${NEEDM_TEST_TIMEOUT})
   endif()
@@ -123,12 +127,18 @@ function(needm_add_test name)
   target_link_libraries(${name} PRIVATE needm_test_support ${A_LIBS} needm)
   set_target_properties(${name} PROPERTIES NEEDM_NO_DEFECTS "${A_NO_DEFECTS}")
   _needm_register_test(${name} ${name} "${A_LABELS}" ${A_TIMEOUT})
+  if(A_ENV)
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ${A_ENV})
+  endif()
 
   if(NEEDM_DEFECT_VARIANTS AND NOT A_NO_DEFECTS)
     foreach(d IN LISTS NEEDM_DEFECTS_BUILT)
       add_executable(${name}.defect-${d} $<TARGET_OBJECTS:${name}.obj>)
       target_link_libraries(${name}.defect-${d} PRIVATE needm_test_support ${A_LIBS} needm_defect_${d})
       _needm_register_test(defect.${d}.${name} ${name}.defect-${d} "defect;defect:${d}" ${A_TIMEOUT})
+      if(A_ENV)
+        set_property(TEST defect.${d}.${name} APPEND PROPERTY ENVIRONMENT ${A_ENV})
+      endif()
     endforeach()
   endif()
 endfunction()

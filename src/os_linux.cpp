@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,6 +92,11 @@ void wait(volatile uint32_t *addr, uint32_t expected) {
 void wake_all(volatile uint32_t *addr) { syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
 
 void yield() { sched_yield(); }
+
+void nap_us(unsigned us) {
+    struct timespec ts = {0, long(us) * 1000};
+    nanosleep(&ts, nullptr);
+}
 
 // The thread's own stack is found once, at its first callback, and kept in
 // TLS; later refreshes compare against it without a system call. The lookup

@@ -95,6 +95,8 @@ void wake_all(volatile uint32_t *addr) { WakeByAddressAll(const_cast<uint32_t *>
 
 void yield() { SwitchToThread(); }
 
+void nap_us(unsigned us) { Sleep(us < 1000 ? 1 : us / 1000); }
+
 // Exact, from the TEB: StackBase as it was at entry (kept in g0.tib_base while
 // curg runs) and DeallocationStack, the bottom of the reservation. Fibers
 // switch both, so a callback from a fiber gets the fiber's stack.

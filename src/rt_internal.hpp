@@ -178,6 +178,7 @@ bool stack_alloc(size_t bytes, uintptr_t *lo, uintptr_t *hi); // with a guard pa
 void wait(volatile uint32_t *addr, uint32_t expected);         // sleep while *addr == expected
 void wake_all(volatile uint32_t *addr);
 void yield();
+void nap_us(unsigned us);                // sleep (fault injection only)
 // Bounds of the foreign stack that holds sp; exact false when they are a guess.
 void foreign_stack_bounds(const M *m, uintptr_t sp, uintptr_t *lo, uintptr_t *hi, bool *exact);
 bool tls_setup();                        // at rt_init: TLS index / FLS / thread-exit hooks

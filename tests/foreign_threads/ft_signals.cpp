@@ -170,7 +170,7 @@ TEST_CASE("signals: handlers call back while their threads loop in rt_callback (
         });
     for (std::thread &b : bombers) b.join();
     // Let the queued signals land while the workers still loop in rt_callback.
-    for (int i = 0; i < 3000 && g_h_ok.load() + g_h_reentrant.load() + g_h_other.load() < signals; i++)
+    for (int i = 0; i < 3000 && !ff.get() && g_h_ok.load() + g_h_reentrant.load() + g_h_other.load() < signals; i++)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     g_stop = 1;
     runner.join();
