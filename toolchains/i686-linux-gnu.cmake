@@ -24,6 +24,7 @@
 #   CMAKE_PREFIX_PATH       install prefixes of i386 packages (added to the find roots)
 # Debian 12 packages: g++-i686-linux-gnu qemu-user
 include_guard(GLOBAL)
+# Errors start with a space: CMake then prints them as one line, unwrapped.
 
 # --- system --------------------------------------------------------------------
 set(CMAKE_SYSTEM_NAME Linux)
@@ -45,13 +46,13 @@ list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES
 find_program(I686_LINUX_GCC NAMES ${I686_LINUX_PREFIX}gcc NO_CACHE)
 find_program(I686_LINUX_GXX NAMES ${I686_LINUX_PREFIX}g++ NO_CACHE)
 if(NOT I686_LINUX_GCC OR NOT I686_LINUX_GXX)
-  message(FATAL_ERROR "i686-linux-gnu.cmake: ${I686_LINUX_PREFIX}gcc/g++ not found: install it with `apt-get install g++-i686-linux-gnu` or set -DI686_LINUX_PREFIX=")
+  message(FATAL_ERROR " i686-linux-gnu.cmake: ${I686_LINUX_PREFIX}gcc/g++ not found: install it with `apt-get install g++-i686-linux-gnu` or set -DI686_LINUX_PREFIX=")
 endif()
 execute_process(COMMAND "${I686_LINUX_GXX}" -dumpmachine
   OUTPUT_VARIABLE _i686_linux_machine ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE
   RESULT_VARIABLE _i686_linux_rc)
 if(NOT _i686_linux_rc EQUAL 0 OR NOT _i686_linux_machine MATCHES "^i[3-6]86-(pc-)?linux-gnu$")
-  message(FATAL_ERROR "i686-linux-gnu.cmake: ${I686_LINUX_GXX} targets '${_i686_linux_machine}', not i686-linux-gnu: install g++-i686-linux-gnu or fix -DI686_LINUX_PREFIX=")
+  message(FATAL_ERROR " i686-linux-gnu.cmake: ${I686_LINUX_GXX} targets '${_i686_linux_machine}', not i686-linux-gnu: install g++-i686-linux-gnu or fix -DI686_LINUX_PREFIX=")
 endif()
 set(CMAKE_C_COMPILER "${I686_LINUX_GCC}")
 set(CMAKE_CXX_COMPILER "${I686_LINUX_GXX}")
@@ -69,7 +70,13 @@ endif()
 # The cross C library's root, this file's own install prefix (when it was installed
 # as <prefix>/share/needm/toolchains/), and every CMAKE_PREFIX_PATH entry: a
 # package installed for i386 is a root of its own.
-set(CMAKE_FIND_ROOT_PATH "/usr/i686-linux-gnu")
+# The target's root sits beside the compiler's bin folder (/usr/bin -> /usr/i686-linux-gnu).
+file(REAL_PATH "${I686_LINUX_GCC}" _i686_linux_gcc_real)
+get_filename_component(_i686_linux_root "${_i686_linux_gcc_real}/../../i686-linux-gnu" ABSOLUTE)
+if(NOT IS_DIRECTORY "${_i686_linux_root}")
+  set(_i686_linux_root "/usr/i686-linux-gnu")
+endif()
+set(CMAKE_FIND_ROOT_PATH "${_i686_linux_root}")
 get_filename_component(_i686_linux_own_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 if(EXISTS "${_i686_linux_own_prefix}/share/needm/toolchains/i686-linux-gnu.cmake")
   list(APPEND CMAKE_FIND_ROOT_PATH "${_i686_linux_own_prefix}")
@@ -85,7 +92,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 if(I686_LINUX_RUNNER STREQUAL "qemu")
   find_program(I686_LINUX_QEMU NAMES qemu-i386)
   if(NOT I686_LINUX_QEMU)
-    message(FATAL_ERROR "i686-linux-gnu.cmake: qemu-i386 not found: install it with `apt-get install qemu-user` (or set -DI686_LINUX_RUNNER=native)")
+    message(FATAL_ERROR " i686-linux-gnu.cmake: qemu-i386 not found: install it with `apt-get install qemu-user` (or set -DI686_LINUX_RUNNER=native)")
   endif()
   set(CMAKE_CROSSCOMPILING_EMULATOR "${I686_LINUX_QEMU}" ${I686_LINUX_QEMU_ARGS})
 elseif(I686_LINUX_RUNNER STREQUAL "native")
@@ -93,5 +100,5 @@ elseif(I686_LINUX_RUNNER STREQUAL "native")
 elseif(I686_LINUX_RUNNER STREQUAL "none")
   unset(CMAKE_CROSSCOMPILING_EMULATOR)
 else()
-  message(FATAL_ERROR "i686-linux-gnu.cmake: I686_LINUX_RUNNER is '${I686_LINUX_RUNNER}': use qemu, native or none")
+  message(FATAL_ERROR " i686-linux-gnu.cmake: I686_LINUX_RUNNER is '${I686_LINUX_RUNNER}': use qemu, native or none")
 endif()

@@ -23,6 +23,7 @@
 #   CMAKE_PREFIX_PATH       install prefixes of i386 Windows packages (added to the find roots)
 # Debian 12 packages: g++-mingw-w64-i686-posix wine wine32:i386
 include_guard(GLOBAL)
+# Errors start with a space: CMake then prints them as one line, unwrapped.
 
 # --- system --------------------------------------------------------------------
 set(CMAKE_SYSTEM_NAME Windows)
@@ -46,13 +47,13 @@ find_program(MINGW_I686_GCC NAMES ${MINGW_I686_PREFIX}gcc${MINGW_I686_SUFFIX} NO
 find_program(MINGW_I686_GXX NAMES ${MINGW_I686_PREFIX}g++${MINGW_I686_SUFFIX} NO_CACHE)
 find_program(MINGW_I686_WINDRES NAMES ${MINGW_I686_PREFIX}windres NO_CACHE)
 if(NOT MINGW_I686_GCC OR NOT MINGW_I686_GXX)
-  message(FATAL_ERROR "i686-w64-mingw32.cmake: ${MINGW_I686_PREFIX}g++${MINGW_I686_SUFFIX} not found: install it with `apt-get install g++-mingw-w64-i686-posix` or set -DMINGW_I686_PREFIX=")
+  message(FATAL_ERROR " i686-w64-mingw32.cmake: ${MINGW_I686_PREFIX}g++${MINGW_I686_SUFFIX} not found: install it with `apt-get install g++-mingw-w64-i686-posix` or set -DMINGW_I686_PREFIX=")
 endif()
 execute_process(COMMAND "${MINGW_I686_GXX}" -dumpmachine
   OUTPUT_VARIABLE _mingw_i686_machine ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE
   RESULT_VARIABLE _mingw_i686_rc)
 if(NOT _mingw_i686_rc EQUAL 0 OR NOT _mingw_i686_machine STREQUAL "i686-w64-mingw32")
-  message(FATAL_ERROR "i686-w64-mingw32.cmake: ${MINGW_I686_GXX} targets '${_mingw_i686_machine}', not i686-w64-mingw32: install g++-mingw-w64-i686-posix or fix -DMINGW_I686_PREFIX=")
+  message(FATAL_ERROR " i686-w64-mingw32.cmake: ${MINGW_I686_GXX} targets '${_mingw_i686_machine}', not i686-w64-mingw32: install g++-mingw-w64-i686-posix or fix -DMINGW_I686_PREFIX=")
 endif()
 set(CMAKE_C_COMPILER "${MINGW_I686_GCC}")
 set(CMAKE_CXX_COMPILER "${MINGW_I686_GXX}")
@@ -74,7 +75,13 @@ endif()
 # --- where find_*() looks: the target's files only -----------------------------------
 # The MinGW runtime's root, this file's own install prefix (when it was installed
 # as <prefix>/share/needm/toolchains/), and every CMAKE_PREFIX_PATH entry.
-set(CMAKE_FIND_ROOT_PATH "/usr/i686-w64-mingw32")
+# The target's root sits beside the compiler's bin folder (/usr/bin -> /usr/i686-w64-mingw32).
+file(REAL_PATH "${MINGW_I686_GCC}" _mingw_i686_gcc_real)
+get_filename_component(_mingw_i686_root "${_mingw_i686_gcc_real}/../../i686-w64-mingw32" ABSOLUTE)
+if(NOT IS_DIRECTORY "${_mingw_i686_root}")
+  set(_mingw_i686_root "/usr/i686-w64-mingw32")
+endif()
+set(CMAKE_FIND_ROOT_PATH "${_mingw_i686_root}")
 get_filename_component(_mingw_i686_own_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 if(EXISTS "${_mingw_i686_own_prefix}/share/needm/toolchains/i686-w64-mingw32.cmake")
   list(APPEND CMAKE_FIND_ROOT_PATH "${_mingw_i686_own_prefix}")
@@ -93,5 +100,5 @@ if(MINGW_I686_RUNNER STREQUAL "wine")
 elseif(MINGW_I686_RUNNER STREQUAL "none")
   unset(CMAKE_CROSSCOMPILING_EMULATOR)
 else()
-  message(FATAL_ERROR "i686-w64-mingw32.cmake: MINGW_I686_RUNNER is '${MINGW_I686_RUNNER}': use wine or none")
+  message(FATAL_ERROR " i686-w64-mingw32.cmake: MINGW_I686_RUNNER is '${MINGW_I686_RUNNER}': use wine or none")
 endif()

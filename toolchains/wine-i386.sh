@@ -14,7 +14,9 @@
 # unless set), the Mono/Gecko installer prompts are disabled, and no display is used.
 # The user's ~/.wine is never touched. First use of a prefix takes a few seconds
 # (wineboot); it is serialised with a lock (DIR.lock), so parallel first runs are
-# safe. Without --init, each run starts its own wineserver, which exits when idle.
+# safe. Without --init, a run starts a wineserver when none runs for the prefix;
+# it exits 3 s after its last program. With --init, one wineserver serves every
+# program until --shutdown (a program then starts in about 0.05 s).
 set -euo pipefail
 
 me=wine-i386.sh
@@ -29,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --shutdown) action=shutdown; shift ;;
     --status) action=status; shift ;;
     --version) action=version; shift ;;
-    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR == 1 {next} /^#/ {sub(/^# ?/, ""); print; next} {exit}' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "$me: unknown option '$1' (try --help)" >&2; exit 2 ;;
     *) break ;;
@@ -58,15 +60,15 @@ unset DISPLAY WAYLAND_DISPLAY
 
 ready="$prefix/.needm-ready"
 
-# The wineserver of this prefix, if one runs: its working directory is the
-# prefix and it carries WINEPREFIX in its environment (zombies don't count).
+# The wineserver of this prefix, if one runs: it carries WINEPREFIX in its
+# environment (or works in the prefix). Zombies do not count.
 server_pids() {
-  local p comm state
+  local p comm st
   for p in /proc/[0-9]*; do
-    comm=$(cat "$p/comm" 2>/dev/null) || continue
+    { read -r comm <"$p/comm"; } 2>/dev/null || continue
     [[ $comm == wineserver* ]] || continue
-    state=$(awk '{print $3}' "$p/stat" 2>/dev/null) || continue
-    [[ $state == Z ]] && continue
+    { read -r -a st <"$p/stat"; } 2>/dev/null || continue
+    [[ ${st[2]:-} == Z ]] && continue
     if [[ $(readlink "$p/cwd" 2>/dev/null) == "$prefix" ]] ||
        tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$prefix"; then
       echo "${p#/proc/}"

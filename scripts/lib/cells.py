@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The matrix cells, read from CMakePresets.json (the single cell list).
+
+A cell is a workflow preset; its configure preset says how its programs run.
+
+  cells.py [--presets FILE] list     one line per cell: name, runner, os, binary dir, description (tab-separated)
+  cells.py [--presets FILE] names    the cell names, one per line
+  cells.py [--presets FILE] check    every cell has configure, build, test and workflow presets of its name
+"""
+import json
+import re
+import os
+import sys
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def resolve_configure(presets, name, source_dir):
+    """A configure preset with its inherited fields merged (child wins)."""
+    by_name = {p["name"]: p for p in presets.get("configurePresets", [])}
+    if name not in by_name:
+        raise KeyError(name)
+
+    def merged(n):
+        p = by_name[n]
+        parents = p.get("inherits", [])
+        if isinstance(parents, str):
+            parents = [parents]
+        out = {"cacheVariables": {}}
+        # Earlier parents take precedence over later ones, the preset over all.
+        for parent in reversed(parents):
+            m = merged(parent)
+            out.update({k: v for k, v in m.items() if k != "cacheVariables"})
+            out["cacheVariables"].update(m["cacheVariables"])
+        out.update({k: v for k, v in p.items() if k not in ("cacheVariables", "inherits")})
+        out["cacheVariables"].update(p.get("cacheVariables", {}))
+        return out
+
+    p = merged(name)
+    macros = {
+        "${sourceDir}": source_dir,
+        "${sourceDirName}": os.path.basename(source_dir),
+        "${presetName}": name,
+    }
+
+    def expand(s):
+        for k, v in macros.items():
+            s = s.replace(k, v)
+        return re.sub(r"\$env\{([^}]*)\}", lambda m: os.environ.get(m.group(1), ""), s)
+
+    cache = {}
+    for k, v in p["cacheVariables"].items():
+        if isinstance(v, dict):
+            v = v.get("value", "")
+        cache[k] = expand(str(v))
+    toolchain = expand(p.get("toolchainFile", cache.get("CMAKE_TOOLCHAIN_FILE", "")))
+    base = os.path.basename(toolchain)
+    if base.startswith("i686-w64-mingw32"):
+        os_name, runner = "windows", cache.get("MINGW_I686_RUNNER", "wine")
+    elif base.startswith("i686-linux-gnu"):
+        os_name, runner = "linux", cache.get("I686_LINUX_RUNNER", "qemu")
+    else:
+        os_name, runner = "?", "?"
+    return {
+        "name": name,
+        "runner": runner,
+        "os": os_name,
+        "expect": cache.get("NEEDM_EXPECT_RUNNER", ""),
+        "binary_dir": os.path.normpath(expand(p.get("binaryDir", ""))),
+        "description": p.get("description", ""),
+    }
+
+
+def cells(presets, source_dir):
+    out = []
+    for w in presets.get("workflowPresets", []):
+        configure = next((s["name"] for s in w.get("steps", []) if s["type"] == "configure"), w["name"])
+        cell = resolve_configure(presets, configure, source_dir)
+        cell["name"] = w["name"]
+        if w.get("description"):
+            cell["description"] = w["description"]
+        out.append(cell)
+    return out
+
+
+def check(presets):
+    problems = []
+    kinds = {k: {p["name"] for p in presets.get(k + "Presets", []) if not p.get("hidden")}
+             for k in ("configure", "build", "test", "workflow")}
+    for w in presets.get("workflowPresets", []):
+        n = w["name"]
+        steps = {s["type"]: s["name"] for s in w.get("steps", [])}
+        for kind in ("configure", "build", "test"):
+            if steps.get(kind) != n:
+                problems.append(f"workflow preset {n}: its {kind} step is {steps.get(kind)!r}, not {n!r}")
+            if n not in kinds[kind]:
+                problems.append(f"cell {n}: no {kind} preset of that name")
+    for kind in ("configure", "build", "test"):
+        for n in sorted(kinds[kind] - kinds["workflow"]):
+            problems.append(f"{kind} preset {n} has no workflow preset: not a cell (add one or make it hidden)")
+    return problems
+
+
+def main(argv):
+    path = None
+    if len(argv) >= 2 and argv[0] == "--presets":
+        path, argv = argv[1], argv[2:]
+    if not argv or argv[0] not in ("list", "names", "check"):
+        sys.stderr.write(__doc__)
+        return 2
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "CMakePresets.json")
+    path = os.path.abspath(path)
+    presets = load(path)
+    source_dir = os.path.dirname(path)
+    if argv[0] == "check":
+        problems = check(presets)
+        for p in problems:
+            print(f"cells: {os.path.basename(path)}: {p}")
+        return 1 if problems else 0
+    for c in cells(presets, source_dir):
+        if argv[0] == "names":
+            print(c["name"])
+        else:
+            print("\t".join([c["name"], c["runner"], c["os"], c["binary_dir"], c["description"]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
