@@ -9,7 +9,8 @@
 # applicable defect variant of the runtime, registered with the labels
 # "defect;defect:<d>" (excluded from the normal run; scripts/defects.sh runs them).
 #
-# needm_register_test(<name> TARGET <executable target> [TIMEOUT <s>] [LABELS <labels...>])
+# needm_register_test(<name> TARGET <executable target> | COMMAND <command...>
+#                     [ARGS <args...>] [TIMEOUT <s>] [LABELS <labels...>])
 #
 # Registers an executable with the cell's conventions: it runs through the
 # toolchain's emulator (CMAKE_CROSSCOMPILING_EMULATOR: qemu-i386, the native
@@ -60,9 +61,15 @@ else()
   set(NEEDM_TEST_FIXTURES "")
 endif()
 
-# Defect variants of the runtime, built once.
+# Defect variants of the runtime, built once: every defect and control, or the
+# ones named in NEEDM_DEFECT_LIST.
+set(NEEDM_DEFECT_LIST "" CACHE STRING "with NEEDM_DEFECT_VARIANTS: build only these defects/controls (;-list, empty = all)")
 if(NEEDM_DEFECT_VARIANTS)
-  foreach(d IN LISTS NEEDM_DEFECTS_ALL NEEDM_CONTROLS_ALL)
+  set(_needm_wanted ${NEEDM_DEFECT_LIST})
+  if(NOT _needm_wanted)
+    set(_needm_wanted ${NEEDM_DEFECTS_ALL} ${NEEDM_CONTROLS_ALL})
+  endif()
+  foreach(d IN LISTS _needm_wanted)
     needm_defect_applies(${d} ok)
     if(ok)
       needm_add_runtime(needm_defect_${d} DEFECT ${d})
@@ -72,19 +79,27 @@ if(NEEDM_DEFECT_VARIANTS)
 endif()
 
 function(needm_register_test name)
-  cmake_parse_arguments(A "" "TARGET;TIMEOUT" "LABELS" ${ARGN})
-  if(NOT A_TARGET)
-    message(FATAL_ERROR "needm_register_test(${name}): TARGET <executable> is required")
+  cmake_parse_arguments(A "" "TARGET;TIMEOUT" "LABELS;ARGS;COMMAND" ${ARGN})
+  if(NOT A_TARGET AND NOT A_COMMAND)
+    message(FATAL_ERROR "needm_register_test(${name}): TARGET <executable> or COMMAND <command...> is required")
   endif()
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT ${NEEDM_TEST_TIMEOUT})
   endif()
-  add_test(NAME ${name} COMMAND ${A_TARGET})
+  if(A_TARGET)
+    # An executable target: CTest runs it through the cell's emulator.
+    add_test(NAME ${name} COMMAND ${A_TARGET} ${A_ARGS})
+    set(exe "$<TARGET_FILE:${A_TARGET}>")
+  else()
+    # A host command (a script that runs a cell's program itself).
+    add_test(NAME ${name} COMMAND ${A_COMMAND} ${A_ARGS})
+    list(GET A_COMMAND 0 exe)
+  endif()
   set_tests_properties(${name} PROPERTIES
     TIMEOUT ${A_TIMEOUT}
     SKIP_RETURN_CODE 77
     LABELS "${A_LABELS}"
-    ENVIRONMENT "NEEDM_CELL=${NEEDM_CELL};NEEDM_TEST_NAME=${name};NEEDM_RUNNER_CMD=${NEEDM_RUNNER_CMD};NEEDM_EXPECT_RUNNER=${NEEDM_EXPECT_RUNNER};NEEDM_BUILD_DIR=${CMAKE_BINARY_DIR};NEEDM_TEST_TIMEOUT=${A_TIMEOUT};NEEDM_TEST_EXE=$<TARGET_FILE:${A_TARGET}>")
+    ENVIRONMENT "NEEDM_CELL=${NEEDM_CELL};NEEDM_TEST_NAME=${name};NEEDM_RUNNER_CMD=${NEEDM_RUNNER_CMD};NEEDM_EXPECT_RUNNER=${NEEDM_EXPECT_RUNNER};NEEDM_BUILD_DIR=${CMAKE_BINARY_DIR};NEEDM_TEST_TIMEOUT=${A_TIMEOUT};NEEDM_TEST_EXE=${exe}")
   if(NEEDM_TEST_FIXTURES)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${NEEDM_TEST_FIXTURES}")
   endif()

@@ -89,7 +89,9 @@ fail=0
 for c in "${cells[@]}"; do
   tree="build/$c-defects"
   echo "== configuring $c with every defect variant ($tree)"
-  cmake --preset "$c" -B "$tree" -DNEEDM_DEFECT_VARIANTS=ON -DNEEDM_TEST_TIMEOUT=120 >"$results/$c.configure.log" 2>&1 ||
+  wanted=$(IFS=';'; echo "${defects[*]}")
+  cmake --preset "$c" -B "$tree" -DNEEDM_DEFECT_VARIANTS=ON -DNEEDM_DEFECT_LIST="$wanted" -DNEEDM_TEST_TIMEOUT=120 \
+    >"$results/$c.configure.log" 2>&1 ||
     { echo "defects.sh: configure failed for $c: see $results/$c.configure.log" >&2; exit 1; }
   echo "== building $c defect programs"
   cmake --build "$tree" -j "$jobs" >"$results/$c.build.log" 2>&1 ||

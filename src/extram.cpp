@@ -86,9 +86,11 @@ M *extram_pop(bool *took_last) {
         M *next = __atomic_load_n(&m->next_free, __ATOMIC_RELAXED);
 #if defined(NEEDM_DEFECT_ABA_PLAIN_CAS)
         // DEFECT: compare the pointer half only (no tag), with the race window
-        // between reading next and the CAS widened to 100 us (the thread is
-        // descheduled at the worst point, as the scheduler or a signal can do).
-        os::nap_us(100);
+        // between reading next and the CAS widened: every fourth pop the thread
+        // sleeps there (descheduled at the worst point, as the scheduler or a
+        // signal can do).
+        static std::atomic<uint32_t> n{0};
+        if ((n.fetch_add(1, std::memory_order_relaxed) & 3) == 0) os::nap_us(200);
         uint32_t *ptr_half = reinterpret_cast<uint32_t *>(&g_extra_head);
         uint32_t expect = uint32_t(uintptr_t(m));
         if (__atomic_compare_exchange_n(ptr_half, &expect, uint32_t(uintptr_t(next)), false, __ATOMIC_ACQ_REL,
@@ -99,7 +101,8 @@ M *extram_pop(bool *took_last) {
         old = __atomic_load_n(&g_extra_head, __ATOMIC_ACQUIRE);
 #else
 #if defined(NEEDM_DEFECT_CONTROL_ABA_WINDOW)
-        os::nap_us(100);  // CONTROL: the aba_plain_cas window, with the tag: must stay correct
+        static std::atomic<uint32_t> n{0};  // CONTROL: the aba_plain_cas window, with the tag: must stay correct
+        if ((n.fetch_add(1, std::memory_order_relaxed) & 3) == 0) os::nap_us(200);
 #endif
         if (__atomic_compare_exchange_n(&g_extra_head, &old, pack(next, head_tag(old) + 1), true, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {

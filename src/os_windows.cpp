@@ -95,7 +95,20 @@ void wake_all(volatile uint32_t *addr) { WakeByAddressAll(const_cast<uint32_t *>
 
 void yield() { SwitchToThread(); }
 
-void nap_us(unsigned us) { Sleep(us < 1000 ? 1 : us / 1000); }
+// Fault injection only. Sleep() counts whole milliseconds; NtDelayExecution
+// takes 100 ns units (relative when negative).
+void nap_us(unsigned us) {
+    typedef LONG(WINAPI * delay_fn)(BOOLEAN, LARGE_INTEGER *);
+    static delay_fn delay = reinterpret_cast<delay_fn>(
+        reinterpret_cast<void *>(GetProcAddress(GetModuleHandleA("ntdll.dll"), "NtDelayExecution")));
+    if (delay == nullptr) {
+        Sleep(1);
+        return;
+    }
+    LARGE_INTEGER t;
+    t.QuadPart = -LONGLONG(us) * 10;
+    delay(FALSE, &t);
+}
 
 // Exact, from the TEB: StackBase as it was at entry (kept in g0.tib_base while
 // curg runs) and DeallocationStack, the bottom of the reservation. Fibers

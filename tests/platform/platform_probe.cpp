@@ -35,7 +35,7 @@ Observed observe() {
     o.i386_code = true;
 #endif
     const std::string brand = cpu_brand();
-    const bool qemu_brand = brand.find("QEMU") != std::string::npos;
+    [[maybe_unused]] const bool qemu_brand = brand.find("QEMU") != std::string::npos;
 #ifdef _WIN32
     o.os = "windows";
     HMODULE ntdll = GetModuleHandleA("ntdll.dll");

@@ -1,6 +1,7 @@
 // Test support: see support.hpp.
 #include "support.hpp"
 
+#include "platform_probe.hpp"
 #include "rt_internal.hpp"
 
 #include <chrono>
@@ -9,13 +10,12 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <algorithm>
 #include <thread>
 
 #if defined(_WIN32)
 #include <windows.h>
 #else
-#include <cpuid.h>
-#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -35,6 +35,7 @@ struct Watchdog {
     std::mutex mu;
     std::condition_variable cv;
     std::chrono::steady_clock::time_point deadline;
+    std::chrono::steady_clock::time_point program_deadline = std::chrono::steady_clock::time_point::max();
     unsigned seconds = 0;
     bool stopped = false;
 };
@@ -114,18 +115,8 @@ const char *cell() {
 }
 
 bool under_qemu() {
-#if defined(_WIN32)
-    return false;
-#else
-    unsigned r[12] = {};
-    __cpuid(0x80000002, r[0], r[1], r[2], r[3]);
-    __cpuid(0x80000003, r[4], r[5], r[6], r[7]);
-    __cpuid(0x80000004, r[8], r[9], r[10], r[11]);
-    char brand[49];
-    std::memcpy(brand, r, 48);
-    brand[48] = 0;
-    return std::strstr(brand, "QEMU") != nullptr || getauxval(AT_SYSINFO_EHDR) == 0;
-#endif
+    static bool q = needm_platform::observe().runner == "qemu";  // tests/platform/platform_probe.cpp
+    return q;
 }
 
 std::string repro_command(const char *test_case) {
@@ -213,7 +204,7 @@ void set_current_test(const char *name) {
     g_current_test = name;
     Watchdog &w = wd();
     std::lock_guard<std::mutex> lk(w.mu);
-    w.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(w.seconds);
+    w.deadline = std::min(std::chrono::steady_clock::now() + std::chrono::seconds(w.seconds), w.program_deadline);
     w.cv.notify_all();
 }
 
@@ -229,7 +220,11 @@ void watchdog_start(unsigned seconds) {
     {
         std::lock_guard<std::mutex> lk(w.mu);
         w.seconds = seconds;
-        w.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+        auto now = std::chrono::steady_clock::now();
+        // The whole program must also report before CTest kills it.
+        if (const char *t = env("NEEDM_TEST_TIMEOUT"))
+            if (std::atoi(t) > 20) w.program_deadline = now + std::chrono::seconds(std::atoi(t) - 10);
+        w.deadline = std::min(now + std::chrono::seconds(seconds), w.program_deadline);
     }
     std::thread([] {
         Watchdog &w = wd();
@@ -240,8 +235,8 @@ void watchdog_start(unsigned seconds) {
             if (w.cv.wait_until(lk, d) == std::cv_status::timeout && w.deadline == d && !w.stopped) break;
         }
         std::fflush(stdout);
-        std::fprintf(stdout, "needm: WATCHDOG: test case '%s' still running after %u s in cell %s:\n",
-                     g_current_test.load(), w.seconds, cell());
+        std::fprintf(stdout, "needm: WATCHDOG: test case '%s' still running (%u s per case, or 10 s before "
+                     "CTest's timeout) in cell %s:\n", g_current_test.load(), w.seconds, cell());
         dump_threads(stdout);
         std::fprintf(stdout, "needm: FAILED cell=%s test=%s case=\"%s\" seed=%u (hang); reproduce: %s\n", cell(),
                      env("NEEDM_TEST_NAME") ? env("NEEDM_TEST_NAME") : "?", g_current_test.load(), seed(),

@@ -47,13 +47,21 @@ struct NeedmListener : doctest::IReporter {
 };
 REGISTER_LISTENER("needm", 1, NeedmListener);
 
+// Per test case; never later than 10 s before CTest's own timeout
+// (NEEDM_TEST_TIMEOUT), so the thread report reaches the log before the kill.
 unsigned watchdog_seconds() {
     if (const char *w = std::getenv("NEEDM_WATCHDOG_SECONDS")) return unsigned(std::atoi(w));
+    unsigned s = 150;
     switch (needm_test::scale()) {
-    case needm_test::Scale::quick: return 150;
-    case needm_test::Scale::full: return 270;
-    default: return 6 * 3600;
+    case needm_test::Scale::quick: s = 150; break;
+    case needm_test::Scale::full: s = 270; break;
+    default: s = 6 * 3600; break;
     }
+    if (const char *t = std::getenv("NEEDM_TEST_TIMEOUT")) {
+        int ctest = std::atoi(t);
+        if (ctest > 20 && unsigned(ctest - 10) < s) s = unsigned(ctest - 10);
+    }
+    return s;
 }
 
 } // namespace

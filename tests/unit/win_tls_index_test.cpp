@@ -17,14 +17,6 @@
 
 using namespace needm_test;
 
-namespace {
-uintptr_t read_fs14() {
-    uintptr_t v;
-    __asm__ volatile("movl %%fs:0x14, %0" : "=r"(v));
-    return v;
-}
-void write_fs14(uintptr_t v) { __asm__ volatile("movl %0, %%fs:0x14" ::"r"(v)); }
-} // namespace
 
 TEST_SUITE("unit") {
 
