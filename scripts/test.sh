@@ -7,7 +7,7 @@
 #   --install-deps     install missing Debian packages first (automatic when CI=true)
 #   -j, --jobs N       parallel build and test jobs (default: number of CPUs)
 #   --results DIR      logs and JUnit files (default: results/ in the repository)
-#   --only PHASES      run only these phases, comma-separated: lint,harness,matrix,downstream
+#   --only PHASES      run only these phases, comma-separated: lint,harness,matrix,downstream,defects,model
 #   -h, --help         this help
 #
 # Examples:
@@ -21,6 +21,9 @@
 #   matrix      scripts/run-matrix.sh --stress quick: every cell, results in <results>/<cell>/
 #               then a check that no emulator or wineserver of the build trees is left
 #   downstream  tests/downstream/run.sh: consumers of the toolchain files and of an installed needm
+#   defects     scripts/defects.sh: every injected defect caught (all in linux-i386-native; the ones with
+#               Windows-specific code paths also in windows-i386-wine-arbitrary), the control passing
+#   model       models/check.sh: spin proves the extra-M protocol and finds each broken variant's counterexample
 # Exit code 0 when every phase passed, 1 otherwise, 2 on a usage error.
 set -euo pipefail
 
@@ -35,17 +38,18 @@ install_deps=0
 [[ ${CI:-} == true ]] && install_deps=1
 jobs=$(nproc 2>/dev/null || echo 2)
 results="$NEEDM_ROOT/results"
-phases=(lint harness matrix downstream)
+phases=(lint harness matrix downstream defects model)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --install-deps) install_deps=1; shift ;;
     -j|--jobs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive number"; jobs=$2; shift 2 ;;
     --results) [[ $# -ge 2 ]] || die "--results needs a directory"; results=$2; shift 2 ;;
     --only)
-      [[ $# -ge 2 ]] || die "--only needs phases: lint,harness,matrix,downstream"
+      [[ $# -ge 2 ]] || die "--only needs phases: lint,harness,matrix,downstream,defects,model"
       IFS=, read -r -a phases <<<"$2"
       for p in "${phases[@]}"; do
-        case $p in lint|harness|matrix|downstream) ;; *) die "unknown phase '$p': use lint, harness, matrix or downstream" ;; esac
+        case $p in lint|harness|matrix|downstream|defects|model) ;;
+          *) die "unknown phase '$p': use lint, harness, matrix, downstream, defects or model" ;; esac
       done
       shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -138,6 +142,34 @@ if want downstream; then
   tests/downstream/run.sh --results "$results/downstream" || rc=$?
   if [[ $rc -eq 0 ]]; then record downstream PASS $(($(now) - start))
   else record downstream "FAIL (logs in $results/downstream/)" $(($(now) - start)); fi
+fi
+
+# --- defects ------------------------------------------------------------------------------
+if want defects; then
+  banner "defects: scripts/defects.sh (quick)"
+  start=$(now)
+  rc=0
+  scripts/defects.sh linux-i386-native --stress quick -j "$jobs" --results "$results/defects" || rc=$?
+  # The defects whose code differs on Windows (PE asm, the TEB slot, FLS release,
+  # TEB stack bounds) again in the arbitrary cell, where the nil-slot one applies.
+  scripts/defects.sh windows-i386-wine-arbitrary --stress quick -j "$jobs" --results "$results/defects-windows" \
+    --defect win_nil_tls_skipped --defect asm_clobbers_ebx --defect g0_sp_not_restored \
+    --defect dropm_keeps_tls --defect bound_never_released --defect stale_stack_bounds || rc=$?
+  if [[ $rc -eq 0 ]]; then record defects "PASS (every defect caught, control passed)" $(($(now) - start))
+  else record defects "FAIL (see the tables above; logs in $results/defects*/)" $(($(now) - start)); fi
+fi
+
+# --- model --------------------------------------------------------------------------------
+if want model; then
+  banner "model: models/check.sh (spin)"
+  start=$(now)
+  if [[ ! -x models/check.sh ]]; then
+    record model "FAIL (models/check.sh missing)" 0
+  elif models/check.sh 2>&1 | tee "$results/model.log"; then
+    record model PASS $(($(now) - start))
+  else
+    record model "FAIL (see $results/model.log)" $(($(now) - start))
+  fi
 fi
 
 # --- summary ------------------------------------------------------------------------------------
