@@ -60,6 +60,11 @@ for mode in runtime_thread foreign_per_call foreign_bound; do
     "$cell" "$mode" "$calls" "$n" "$per" "$tool"
   if [[ $check == 1 && $n != 0 ]]; then
     echo "FAIL: $mode made $n system calls in $calls callbacks after warm-up (cell $cell); reproduce: $0 --bench $bench --runner $runner --check" >&2
+    echo "  the first of them:" >&2
+    awk '
+      /write\(-1, *("NEEDM_MARK_BEGIN"|0x[0-9a-f]+), *16\)/ { tid=$1; on=1; next }
+      /write\(-1, *("NEEDM_MARK_END"|0x[0-9a-f]+), *14\)/ && $1==tid { on=0; next }
+      on && $1==tid && /^[0-9]+ +[a-z_0-9]+\(/ { print "    " $0; if (++k == 5) exit }' "$log" >&2
     bad=1
   fi
 done

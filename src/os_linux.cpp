@@ -153,10 +153,7 @@ void foreign_stack_bounds(const M *, uintptr_t sp, uintptr_t *lo, uintptr_t *hi,
         *exact = true;
         return;
     }
-    uintptr_t page = sp & ~uintptr_t(PAGE - 1);
-    *lo = page > 15 * PAGE ? page - 15 * PAGE : 0;
-    *hi = page + 2 * PAGE;
-    *exact = false;
+    window_bounds(sp, lo, hi, exact);
 }
 
 bool tls_setup() { return pthread_key_create(&g_exit_key, on_thread_exit) == 0; }

@@ -123,10 +123,7 @@ void foreign_stack_bounds(const M *m, uintptr_t sp, uintptr_t *lo, uintptr_t *hi
         *exact = true;
         return;
     }
-    uintptr_t page = sp & ~uintptr_t(PAGE - 1);
-    *lo = page > 15 * PAGE ? page - 15 * PAGE : 0;
-    *hi = page + 2 * PAGE;
-    *exact = false;
+    window_bounds(sp, lo, hi, exact);
 }
 
 bool tls_setup() {

@@ -169,6 +169,17 @@ inline M *current_m() {
 } // namespace rt
 
 // ---- the OS layer (os_linux.cpp / os_windows.cpp) --------------------------------
+namespace rt {
+// Bounds for an SP on a stack whose extent is unknown (one C code made): a
+// window of 60 KiB below and 8 KiB above SP's page, marked inexact.
+inline void window_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi, bool *exact) {
+    const uintptr_t page = 4096, at = sp & ~(page - 1);
+    *lo = at > 15 * page ? at - 15 * page : 0;
+    *hi = at + 2 * page;
+    *exact = false;
+}
+} // namespace rt
+
 namespace rt::os {
 uintptr_t owner_word();                  // unique per live thread, never 0, no system call
 uint32_t thread_id();                    // the OS thread id (may be a system call)

@@ -63,6 +63,52 @@
 8:
 #endif
 
+/* Both entry points keep an EBP frame on the stack they were called on, with
+ * the callee-saved registers below it. The CFI describes the caller's frame
+ * through EBP, which stays put while ESP moves to another stack: an unwinder
+ * (a debugger, or a forced unwind out of fn) walks back into the caller. */
+.macro FRAME_ENTER
+	pushl %ebp
+	.cfi_def_cfa_offset 8
+	.cfi_offset %ebp, -8
+	movl %esp, %ebp
+	.cfi_def_cfa_register %ebp
+	pushl %ebx
+	.cfi_offset %ebx, -12
+	pushl %esi
+	.cfi_offset %esi, -16
+	pushl %edi
+	.cfi_offset %edi, -20
+.endm
+
+/* ESP back from EBP, wherever it was; the registers restored; return.
+ * keep_ebx=0 is the asm_clobbers_ebx defect (ebx not restored). */
+.macro FRAME_LEAVE keep_ebx=1
+	.cfi_remember_state
+	leal -12(%ebp), %esp
+	popl %edi
+	.cfi_restore %edi
+	popl %esi
+	.cfi_restore %esi
+	.if \keep_ebx
+	popl %ebx
+	.else
+	addl $4, %esp
+	.endif
+	.cfi_restore %ebx
+	popl %ebp
+	.cfi_restore %ebp
+	.cfi_def_cfa %esp, 4
+	ret
+	.cfi_restore_state
+.endm
+
+#if defined(NEEDM_DEFECT_ASM_CLOBBERS_EBX)
+#define CALLBACK_KEEPS_EBX 0   /* DEFECT: rt_callback returns with ebx clobbered */
+#else
+#define CALLBACK_KEEPS_EBX 1
+#endif
+
 	.text
 
 /*
@@ -90,17 +136,7 @@
 	.p2align 4
 SYM(rt_callback):
 	.cfi_startproc
-	pushl %ebp
-	.cfi_def_cfa_offset 8
-	.cfi_offset %ebp, -8
-	movl %esp, %ebp
-	.cfi_def_cfa_register %ebp
-	pushl %ebx
-	.cfi_offset %ebx, -12
-	pushl %esi
-	.cfi_offset %esi, -16
-	pushl %edi
-	.cfi_offset %edi, -20
+	FRAME_ENTER
 	subl $4, %esp                      /* the result slot, -16(%ebp) */
 
 	cmpl $0, 8(%ebp)
@@ -208,23 +244,7 @@ SYM(rt_callback):
 .Lcb_ret:
 	movl CB_RESULT(%ebp), %eax
 .Lcb_out:
-	.cfi_remember_state
-	leal -12(%ebp), %esp
-	popl %edi
-	.cfi_restore %edi
-	popl %esi
-	.cfi_restore %esi
-#if defined(NEEDM_DEFECT_ASM_CLOBBERS_EBX)
-	addl $4, %esp                      /* DEFECT: ebx (callee-saved) not restored */
-#else
-	popl %ebx
-#endif
-	.cfi_restore %ebx
-	popl %ebp
-	.cfi_restore %ebp
-	.cfi_def_cfa %esp, 4
-	ret
-	.cfi_restore_state
+	FRAME_LEAVE CALLBACK_KEEPS_EBX
 
 .Lcb_not_on_g0:
 	/* Already on curg without an rt_cgocall between: see the ELF file. */
@@ -268,17 +288,7 @@ SYM(rt_cgocall):
 	 * this frame as "<signal handler called>". (rt_callback's switch goes the
 	 * other way: G stacks are mapped below foreign stacks, see os_linux.cpp.) */
 	.cfi_signal_frame
-	pushl %ebp
-	.cfi_def_cfa_offset 8
-	.cfi_offset %ebp, -8
-	movl %esp, %ebp
-	.cfi_def_cfa_register %ebp
-	pushl %ebx
-	.cfi_offset %ebx, -12
-	pushl %esi
-	.cfi_offset %esi, -16
-	pushl %edi
-	.cfi_offset %edi, -20
+	FRAME_ENTER
 
 	LOAD_M
 	testl %ebx, %ebx
@@ -334,19 +344,7 @@ SYM(rt_cgocall):
 .Lcg_ok:
 	xorl %eax, %eax
 .Lcg_out:
-	.cfi_remember_state
-	leal -12(%ebp), %esp
-	popl %edi
-	.cfi_restore %edi
-	popl %esi
-	.cfi_restore %esi
-	popl %ebx
-	.cfi_restore %ebx
-	popl %ebp
-	.cfi_restore %ebp
-	.cfi_def_cfa %esp, 4
-	ret
-	.cfi_restore_state
+	FRAME_LEAVE
 .Lcg_gate_slow:
 	andl $-16, %esp
 	subl $12, %esp

@@ -10,6 +10,7 @@ std::atomic<int> g_stopped{0};
 std::atomic<int> g_done{0};
 std::atomic<long> g_violations{0};
 std::atomic<long> g_bodies{0};
+std::atomic<int> g_callers{0};  // foreign threads that made their first callback
 
 void body(void *) {
     if (g_stopped.load(std::memory_order_seq_cst)) g_violations++;
@@ -33,7 +34,11 @@ TEST_CASE("stop-the-world storm: no callback body runs in a stopped world, no de
     rt_thread *stopper = nullptr;
     static int n_stops;
     n_stops = stops;
+    static int n_callers;
+    n_callers = T;
+    g_callers = 0;
     REQUIRE(rt_thread_create(&stopper, [](void *) {
+        while (g_callers.load() < n_callers) std::this_thread::yield();  // the storm meets running callbacks
         for (int i = 0; i < n_stops; i++) {
             if (rt_stop_the_world() != RT_OK) stop_failures++;
             g_stopped.store(1, std::memory_order_seq_cst);
@@ -45,6 +50,8 @@ TEST_CASE("stop-the-world storm: no callback body runs in a stopped world, no de
     }, nullptr) == RT_OK);
     needm_test::FirstFailure ff;
     ft::run_threads(T, ff, [](ft::Worker &w) {
+        ft::checked_callback(w, body);
+        g_callers++;
         // Stop calling back at the first violation: a runtime that lets callbacks
         // into a stopped world can starve the stopper, and the failure is known.
         while (!g_done.load() && g_violations.load() == 0 && !w.ff->get())
