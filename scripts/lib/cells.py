@@ -6,6 +6,9 @@ A cell is a workflow preset; its configure preset says how its programs run.
   cells.py [--presets FILE] list     one line per cell: name, runner, os, binary dir, description (tab-separated)
   cells.py [--presets FILE] names    the cell names, one per line
   cells.py [--presets FILE] check    every cell has configure, build, test and workflow presets of its name
+  cells.py [--presets FILE] testfilter CELL
+                                     the cell's test preset filter (inherits merged) as ctest_test()
+                                     keywords: INCLUDE, EXCLUDE, INCLUDE_LABEL, EXCLUDE_LABEL<TAB>regex
 """
 import json
 import re
@@ -104,11 +107,37 @@ def check(presets):
     return problems
 
 
+def test_filter(presets, name):
+    """The filter of test preset NAME, parents merged (the preset's own fields win)."""
+    by_name = {p["name"]: p for p in presets.get("testPresets", [])}
+    if name not in by_name:
+        raise KeyError(name)
+
+    def merged(n):
+        p = by_name[n]
+        parents = p.get("inherits", [])
+        if isinstance(parents, str):
+            parents = [parents]
+        out = {"include": {}, "exclude": {}}
+        for parent in reversed(parents):
+            m = merged(parent)
+            for k in out:
+                out[k].update(m[k])
+        for k in out:
+            out[k].update(p.get("filter", {}).get(k, {}))
+        return out
+
+    f = merged(name)
+    keys = [("INCLUDE", f["include"].get("name")), ("EXCLUDE", f["exclude"].get("name")),
+            ("INCLUDE_LABEL", f["include"].get("label")), ("EXCLUDE_LABEL", f["exclude"].get("label"))]
+    return [(k, v) for k, v in keys if v]
+
+
 def main(argv):
     path = None
     if len(argv) >= 2 and argv[0] == "--presets":
         path, argv = argv[1], argv[2:]
-    if not argv or argv[0] not in ("list", "names", "check"):
+    if not argv or argv[0] not in ("list", "names", "check", "testfilter") or (argv[0] == "testfilter" and len(argv) < 2):
         sys.stderr.write(__doc__)
         return 2
     if path is None:
@@ -116,6 +145,14 @@ def main(argv):
     path = os.path.abspath(path)
     presets = load(path)
     source_dir = os.path.dirname(path)
+    if argv[0] == "testfilter":
+        try:
+            for k, v in test_filter(presets, argv[1]):
+                print(f"{k}\t{v}")
+        except KeyError:
+            print(f"cells: {os.path.basename(path)}: no test preset '{argv[1]}'", file=sys.stderr)
+            return 1
+        return 0
     if argv[0] == "check":
         problems = check(presets)
         for p in problems:

@@ -5,6 +5,7 @@
   junit.py failed FILE [CTEST_LOG]            one line per failed test: name<TAB>reason<TAB>FAILED line or ""
   junit.py skipped FILE                       one line per skipped test: name<TAB>reason
   junit.py repro BUILD_DIR TEST [ENV=V...]    the command that reruns TEST as CTest runs it
+  junit.py seed FILE TEST                     the seed TEST's program printed ("seed=N"), if any
 
 A test's reason is CTest's word from its console log ("timeout", "exception:
 segfault", ...), "not run: ..." for a failed fixture, else "failed". The FAILED line is the first output line starting with
@@ -82,6 +83,17 @@ def skip_reason(tc):
     return msg or tc.get("status", "not run")
 
 
+def seed(tc):
+    """The seed a test program printed: from its "needm: FAILED ... seed=N" line,
+    else from the "needm test: ... seed=N" line it prints first; "" if none."""
+    text = output(tc)
+    for pattern in (r"^needm: FAILED.*\bseed=(\d+)", r"\bNEEDM_SEED=(\d+)", r"^needm test:.*\bseed=(\d+)"):
+        m = re.search(pattern, text, re.M)
+        if m:
+            return m.group(1)
+    return ""
+
+
 def repro(build_dir, test, extra_env):
     js = subprocess.run(["ctest", "--test-dir", build_dir, "--show-only=json-v1"],
                         capture_output=True, text=True, check=True).stdout
@@ -124,6 +136,12 @@ def main(argv):
         for tc in cases(argv[1]):
             if outcome(tc) == "skipped":
                 print(f"{tc.get('name', '?')}\t{skip_reason(tc)}")
+        return 0
+    if len(argv) >= 3 and argv[0] == "seed":
+        for tc in cases(argv[1]):
+            if tc.get("name") == argv[2]:
+                print(seed(tc))
+                break
         return 0
     if len(argv) >= 3 and argv[0] == "repro":
         print(repro(argv[1], argv[2], argv[3:]))

@@ -10,6 +10,11 @@ submission to DIR/submissions.jsonl: method, path, the query's FileName, build,
 site and MD5, the body's size, whether the MD5 matched, and the BuildName and
 part (Test, Build, ...) read from the XML itself. It answers as CDash does
 (<cdash><status>OK</status>...</cdash>). Stop it with SIGTERM or SIGINT.
+
+Example (tests/harness/dashboard.sh does this):
+  tests/harness/cdash_receiver.py --dir /tmp/cdash --port-file /tmp/cdash.port &
+  scripts/run-matrix.sh --dashboard "http://127.0.0.1:$(cat /tmp/cdash.port)/submit.php?project=needm" linux-i386-native
+  cat /tmp/cdash/submissions.jsonl
 """
 import argparse
 import hashlib
@@ -84,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", required=True, help="where to store the submissions")
     ap.add_argument("--port-file", help="write the port here once listening")
     a = ap.parse_args()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-matrix.sh, test.sh and downstream/run.sh: --help, --list, unknown cell,
-# unknown option, reserved options, bad values. No CMake run; a second or two.
+# unknown option, bad values of --dashboard and --tests; --help and bad input of
+# the ci/ scripts. No CMake run; a second or two.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -35,14 +36,34 @@ expect_rc "unknown option: exit 2" 2 $rc
 expect_lines "unknown option: one line" 1 "$o"
 expect_grep "unknown option: points at --help" "unknown option '--frobnicate' \(try --help\)" "$o"
 
-for opt in --bench --defects --dashboard; do
-  rc=0; "$rm_" "$opt" >"$o" 2>&1 || rc=$?
-  if [[ $rc -eq 2 && $(wc -l <"$o") -eq 1 ]] && grep -q "not available yet" "$o"; then
-    pass "reserved option $opt: one line, exit 2"
+# --dashboard, --tests: bad values are one line and exit 2, before anything runs.
+for bad in "--dashboard" "--dashboard ftp://example.invalid/submit" "--dashboard=cdash.example" "-R" "--tests"; do
+  rc=0
+  # shellcheck disable=SC2086 # split on purpose: option and value
+  "$rm_" $bad >"$o" 2>&1 || rc=$?
+  if [[ $rc -eq 2 && $(wc -l <"$o") -eq 1 ]] && grep -Eq "(http\(s\) URL|needs the CDash submit URL|needs a regular expression)" "$o"; then
+    pass "bad '$bad': one line saying what to give, exit 2"
   else
-    fail "reserved option $opt: one line, exit 2" "exit $rc: $(tr '\n' '|' <"$o")"
+    fail "bad '$bad': one line saying what to give, exit 2" "exit $rc: $(tr '\n' '|' <"$o")"
   fi
 done
+rc=0; "$rm_" --help >"$o" 2>&1 || rc=$?
+for opt in --bench --defects --dashboard --tests; do
+  expect_grep "run-matrix --help documents $opt" "^ +(-R, )?$opt" "$o"
+done
+expect_grep "run-matrix --help shows --bench with a real example" '^ *scripts/run-matrix.sh --bench ' "$o"
+expect_grep "run-matrix --help shows --dashboard with a real example" "^ *scripts/run-matrix.sh --dashboard 'https://" "$o"
+for s in ci/merge-results.py ci/check-cells.py; do
+  rc=0; "$NEEDM_ROOT/$s" --help >"$o" 2>&1 || rc=$?
+  expect_rc "$s --help exits 0" 0 $rc
+  expect_grep "$s --help shows real examples" "^ +$s" "$o"
+done
+rc=0; "$NEEDM_ROOT/ci/merge-results.py" "$HT_TMP/nothing-here" >"$o" 2>&1 || rc=$?
+expect_rc "merge-results.py on a missing folder: exit 2" 2 $rc
+expect_lines "merge-results.py on a missing folder: one line" 1 "$o"
+mkdir -p "$HT_TMP/empty"
+rc=0; "$NEEDM_ROOT/ci/merge-results.py" "$HT_TMP/empty" >"$o" 2>&1 || rc=$?
+expect_grep "merge-results.py on a folder without results: says where it looked, exit 2" "no cell results \(no cell.json\) under .*empty" "$o"
 
 rc=0; "$rm_" --stress medium >"$o" 2>&1 || rc=$?
 expect_rc "bad --stress: exit 2" 2 $rc

@@ -6,7 +6,8 @@
 # line, or one built from CTest's command for a timeout); skips with their
 # reason; the summary table; JUnit per cell; exit 1; a hung qemu-i386, native
 # program or Wine program is killed with its whole tree and no wineserver is
-# left. About 30 s.
+# left; summary.md after every run (also of one cell), the same as what
+# ci/merge-results.py makes of the cells' folders. About 30 s.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -45,6 +46,29 @@ expect_grep "the Wine cell's row names Wine's version" '^mini-wine +wine-[0-9]' 
 expect_grep "the Wine cell ran its prefix fixtures (setup passed: 3 passed)" '^mini-wine +wine-[0-9.]+ +3 +2 +1 ' "$o"
 expect_no_leftovers "no qemu-i386, test program, Wine program or wineserver left after the run" "$MINI_BUILD_ROOT"
 
+# summary.md: cell x scenario, each failure with its seed and command; the same
+# file from the folders laid out as CI artifacts (ci/merge-results.py).
+s=$results/summary.md
+expect_grep "the run ends with the path of summary.md" "^summary: $results/summary.md\$" "$o"
+expect_grep "summary.md: a column per cell" "^\| scenario \| $(printf '%s \\| ' "${cells[@]}")*\$" "$s"
+expect_grep "summary.md: the skip with its reason in every cell" '^\| skips \| skip \(mini skips on purpose\) \[S[0-9]+\] \|' "$s"
+expect_grep "summary.md: the failure's seed" '^- seed: 1$' "$s"
+expect_grep "summary.md: the failure's reproduction command" '^- reproduce: `NEEDM_SEED=1 .*mini`$' "$s"
+expect_grep "summary.md: the timeout's reproduction command" "^- reproduce: \`cd $MINI_BUILD_ROOT/mini-qemu && NEEDM_CELL=mini-qemu NEEDM_TEST_NAME=hangs " "$s"
+for c in "${cells[@]}"; do
+  [[ -s $results/$c/cell.json ]] && pass "$c: cell.json written" || fail "$c: cell.json written" "$(ls "$results/$c" | tr '\n' ' ')"
+  mkdir -p "$HT_TMP/artifacts/results-$c"; cp -r "$results/$c" "$HT_TMP/artifacts/results-$c/"
+done
+rc=0
+ci/merge-results.py --presets tests/harness/mini/CMakePresets.json --cells "$(IFS=,; echo "${cells[*]}")" \
+  -o "$HT_TMP/merged" "$HT_TMP/artifacts" >"$HT_TMP/merge.out" 2>&1 || rc=$?
+if [[ $rc -eq 0 ]] && cmp -s "$s" "$HT_TMP/merged/summary.md"; then
+  pass "ci/merge-results.py builds the same summary.md from the cells' folders as CI artifacts"
+else
+  fail "ci/merge-results.py builds the same summary.md from the cells' folders" \
+    "exit $rc: $(cat "$HT_TMP/merge.out"; diff "$s" "$HT_TMP/merged/summary.md" 2>&1 | head -c 600 | tr '\n' '|')"
+fi
+
 # A passing run: exit 0, PASS rows, a skipped test is still shown as skipped.
 rc=0
 MINI_SCENARIO=ok scripts/run-matrix.sh --source tests/harness/mini --results "$results" --stress quick \
@@ -52,6 +76,8 @@ MINI_SCENARIO=ok scripts/run-matrix.sh --source tests/harness/mini --results "$r
 expect_rc "every cell passes: exit 0" 0 $rc
 expect_grep "passing cell: PASS row with 1 passed, 0 failed, 1 skipped" '^mini-qemu +qemu-i386 [0-9.]+ +1 +0 +1 +[0-9ms]+ +PASS$' "$o"
 expect_grep "passing cell: the skip is still listed with its reason" '^SKIPPED mini-qemu skips: SKIP: mini skips on purpose' "$o"
+expect_grep "one cell: summary.md is rewritten for this run, one column" '^\| scenario \| mini-qemu \|$' "$results/summary.md"
+expect_grep "one cell: its row in summary.md" '^\| mini-qemu \| qemu-i386 [0-9.]+ \| 1 \| 0 \| 1 \| [0-9ms]+ \| PASS \|$' "$results/summary.md"
 
 # --repeat: ctest --repeat until-fail:N reaches ctest.
 rc=0

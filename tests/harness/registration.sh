@@ -2,8 +2,10 @@
 # Every test of every cell is registered with the cell's conventions
 # (cmake/NeedmTest.cmake): a timeout, skip code 77, the environment for the
 # reproduction line, the cell's emulator in front of the program, and under
-# Wine the prefix fixtures. Configures each cell into a scratch folder (no
-# build); a few seconds.
+# Wine the prefix fixtures. A test registered as a host script (COMMAND bash
+# ...) runs the cell's program itself: it must get the runner in
+# NEEDM_RUNNER_CMD. Configures each cell into a scratch folder (no build); a few
+# seconds.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -22,7 +24,7 @@ while IFS=$'\t' read -r cell runner _os _bdir _desc; do
 import json, sys
 tests = json.load(open(sys.argv[1]))["tests"]
 cell, runner = sys.argv[2], sys.argv[3]
-bad, outside, ours = [], [], 0
+bad, outside, scripts, ours = [], [], [], 0
 for t in tests:
     props = {p["name"]: p["value"] for p in t.get("properties", [])}
     name, cmd = t["name"], t.get("command", [])
@@ -42,12 +44,21 @@ for t in tests:
         bad.append(f"{name}: SKIP_RETURN_CODE is not 77")
     first = cmd[0] if cmd else ""
     want = {"qemu": "qemu-i386", "native": "run-native-i386.sh", "wine": "wine-i386.sh"}[runner]
-    if not first.endswith(want):
+    exe = next((e.split("=", 1)[1] for e in env if e.startswith("NEEDM_TEST_EXE=")), "")
+    runner_cmd = next((e.split("=", 1)[1] for e in env if e.startswith("NEEDM_RUNNER_CMD=")), "")
+    if first.rsplit("/", 1)[-1] == exe.rsplit("/", 1)[-1] and first.rsplit("/", 1)[-1] in ("bash", "sh"):
+        # needm_register_test(COMMAND ...): a host script that runs the cell's
+        # program itself, through the runner it gets in NEEDM_RUNNER_CMD.
+        if want not in runner_cmd:
+            bad.append(f"{name}: a host script, but NEEDM_RUNNER_CMD ({runner_cmd!r}) does not name {want}")
+        scripts.append(name)
+    elif not first.endswith(want):
         bad.append(f"{name}: runs as {first!r}, not through {want}")
     if runner == "wine" and "wine" not in props.get("FIXTURES_REQUIRED", []):
         bad.append(f"{name}: does not require the wine fixture")
 print(f"{len(tests)} tests, {ours} through needm_add_test/needm_register_test")
 print("outside: " + (" ".join(outside) or "none"))
+print("scripts: " + (" ".join(scripts) or "none"))
 for b in bad:
     print(b)
 sys.exit(1 if bad or ours == 0 else 0)
