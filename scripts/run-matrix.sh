@@ -114,7 +114,7 @@ defects_script="$source_dir/scripts/defects.sh"
 [[ $bench -eq 0 || -f $bench_script ]] || die "--bench: $source_dir has no bench/run-bench.sh (run it on this repository, without --source)"
 [[ $defects -eq 0 || -f $defects_script ]] || die "--defects: $source_dir has no scripts/defects.sh (run it on this repository, without --source)"
 
-if [[ $install_deps -eq 1 ]]; then
+if [[ $install_deps -eq 1 && $list_only -eq 0 ]]; then  # --list only reads the presets
   banner "installing dependencies${CI:+ (CI=$CI)}"
   "$NEEDM_ROOT/scripts/install-deps.sh" || die "installing dependencies failed (see above)"
 fi
