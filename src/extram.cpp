@@ -10,7 +10,9 @@
 //   3. The asm switches to the M's curg stack; the callback body (callback.cpp)
 //      passes the stop-the-world gate and, if grow_pending, makes one new M and
 //      pushes it: "always one more than needed", so the next foreign thread pops
-//      instead of allocating.
+//      instead of allocating. Only if the list is still empty then, and no
+//      other spare is being made (extram_grow_for_spare): a late spare for a
+//      list that refilled meanwhile would pile Ms up beyond peak + 1.
 //   4. After fn, back on g0, rt_dropm clears the slot, releases the owner word and
 //      pushes the M (per-call mode), or keeps it in the slot (RT_BIND_THREAD).
 //
@@ -265,15 +267,26 @@ void extram_push(M *m) {
 
 uint32_t extram_waiters() { return g_waiters.load(std::memory_order_relaxed); }
 
+// The spare owed by a pop that emptied the list. Made only if the list is still
+// empty now (while every extra M is in use) and no other spare is being made:
+// a callback preempted between its pop and here must not add a second spare
+// for a list that refilled meanwhile. So extra Ms stay <= in use + 1 <= peak + 1.
 bool extram_grow_for_spare() {
     M *m = nullptr;
 #if defined(NEEDM_DEFECT_NO_GROW)
     (void)m;
     return false;  // DEFECT: taking the last M leaves the list empty
 #else
-    if (new_extra(&m) != Grow::ok) return false;
-    extram_push(m);
-    return true;
+    static std::atomic<uint32_t> growing{0};
+    if (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_ACQUIRE)) != nullptr) return false;
+    if (growing.exchange(1, std::memory_order_acq_rel) != 0) return false;  // one is on its way
+    bool made = false;
+    if (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_ACQUIRE)) == nullptr && new_extra(&m) == Grow::ok) {
+        extram_push(m);
+        made = true;
+    }
+    growing.store(0, std::memory_order_release);
+    return made;
 #endif
 }
 
