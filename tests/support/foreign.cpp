@@ -254,8 +254,10 @@ long memory_kib() {
 
 long handle_count() {
 #if defined(_WIN32)
+    // A live process always holds handles: 0 means the count is not available
+    // (Wine 8 answers 0), reported as -1.
     DWORD n = 0;
-    return GetProcessHandleCount(GetCurrentProcess(), &n) ? long(n) : -1;
+    return GetProcessHandleCount(GetCurrentProcess(), &n) && n > 0 ? long(n) : -1;
 #else
     DIR *d = opendir("/proc/self/fd");
     if (!d) return -1;

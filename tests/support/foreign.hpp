@@ -58,7 +58,8 @@ bool run_pool_items(int n, const std::function<void(int)> &body, std::string *wh
 
 // Resident memory of this process in KiB (Linux VmRSS; Windows private bytes/1024).
 long memory_kib();
-// Open handles (Windows) or file descriptors (Linux) of this process.
+// Open handles (Windows) or file descriptors (Linux) of this process; -1 when
+// the platform cannot say (Wine's GetProcessHandleCount answers 0).
 long handle_count();
 
 } // namespace needm_test
