@@ -313,36 +313,50 @@ int bench_memory(const Options &o) {
     return 0;
 }
 
+// The window between the markers must hold only the probing thread's calls.
+// qemu-i386 -strace prefixes every line with the process id, not the thread
+// id, so the spawning thread must be quiet during the window: the prober waits
+// (spinning, no system call) until pthread_create/CreateThread has returned in
+// the spawner, whose own tail (e.g. glibc restoring its signal mask after
+// clone) would otherwise land inside the window; the spawner then spins until
+// the end marker is written before it joins (a join blocks in futex).
+namespace probe {
+std::atomic<int> spawned{0}, marked_end{0};
+long calls;
+void window() {
+    long y = 0;
+    for (int i = 0; i < 1000; i++) rt_callback(fn, &y, sizeof y);  // warm-up
+    while (!spawned.load(std::memory_order_acquire)) __builtin_ia32_pause();
+    mark("NEEDM_MARK_BEGIN");
+    for (long i = 0; i < calls; i++) rt_callback(fn, &y, sizeof y);
+    mark("NEEDM_MARK_END");
+    marked_end.store(1, std::memory_order_release);
+}
+void wait_end() {
+    while (!marked_end.load(std::memory_order_acquire)) __builtin_ia32_pause();
+}
+}  // namespace probe
+
 int syscall_probe(const Options &o) {
-    long x = 0;
+    probe::calls = o.calls;
     if (o.probe == "runtime_thread") {
         rt_thread *t = nullptr;
-        static long calls;
-        calls = o.calls;
         int rc = rt_thread_create(&t, [](void *) {
-            rt_cgocall([](void *) {
-                long y = 0;
-                for (int i = 0; i < 1000; i++) rt_callback(fn, &y, sizeof y);
-                mark("NEEDM_MARK_BEGIN");
-                for (long i = 0; i < calls; i++) rt_callback(fn, &y, sizeof y);
-                mark("NEEDM_MARK_END");
-            }, nullptr);
+            rt_cgocall([](void *) { probe::window(); }, nullptr);
         }, nullptr);
-        return rc == RT_OK ? (rt_thread_join(t) == RT_OK ? 0 : 1) : fail("rt_thread_create", rc);
+        if (rc != RT_OK) return fail("rt_thread_create", rc);
+        probe::spawned.store(1, std::memory_order_release);
+        probe::wait_end();
+        return rt_thread_join(t) == RT_OK ? 0 : 1;
     }
     if (o.probe == "foreign_per_call" || o.probe == "foreign_bound") {
-        auto body = [&o] {
-            long y = 0;
-            for (int i = 0; i < 1000; i++) rt_callback(fn, &y, sizeof y);
-            mark("NEEDM_MARK_BEGIN");
-            for (long i = 0; i < o.calls; i++) rt_callback(fn, &y, sizeof y);
-            mark("NEEDM_MARK_END");
-        };
+        auto body = [] { probe::window(); };
         Raw t = raw_spawn(&body);
+        probe::spawned.store(1, std::memory_order_release);
+        probe::wait_end();
         raw_join(t);
         return 0;
     }
-    (void)x;
     std::fprintf(stderr, "needm_bench: --syscall-probe takes runtime_thread, foreign_per_call or foreign_bound\n");
     return 2;
 }
