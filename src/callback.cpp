@@ -7,10 +7,11 @@
 //   2. refreshes g0's recorded stack bounds when the entry SP lies outside them
 //      (needm clears them; bound Ms keep them until C code moves the thread to
 //      another stack: ucontext, fibers);
-//   3. passes the gate: in_user = 1 (xchg: a full fence), then reads the stop
-//      flag; while the world is stopped it sets in_user = 0 and sleeps;
+//   3. passes the gate: in_user = GATE (xchg: a full fence), then reads the
+//      stop flag; while the world is stopped it sets in_user = OUT and sleeps;
+//      once the flag reads clear, in_user = IN;
 //   4. makes the spare M if needm took the last one (allowed: in user code the
-//      world cannot be stopped, the stopper waits for in_user = 0);
+//      world cannot be stopped, the stopper waits for in_user = OUT);
 //   5. calls fn(frame), catching any C++ exception (RT_EEXCEPTION); a forced
 //      unwind (pthread_exit) goes on through, the thread-exit hook then resets
 //      and returns the M;
@@ -73,27 +74,32 @@ void gate_wait(M *m) {
     for (;;) {
         if (__atomic_load_n(&rt_world_stopping, __ATOMIC_SEQ_CST) == 0) return;
         if (g_stopper.load(std::memory_order_acquire) == m) return;  // the stopper's own callbacks run
-        __atomic_store_n(&m->in_user, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&m->in_user, IN_USER_OUT, __ATOMIC_SEQ_CST);
         uint32_t saved_phase = m->phase;
         m->phase = PH_GATE_WAIT;
         wait_world_running();
         m->phase = saved_phase;
-        __atomic_exchange_n(&m->in_user, 1, __ATOMIC_SEQ_CST);
+        __atomic_exchange_n(&m->in_user, IN_USER_GATE, __ATOMIC_SEQ_CST);
     }
 }
 } // namespace
 
 std::atomic<M *> g_stopper{nullptr};
 
+// in_user goes 0 -> GATE (xchg: a full fence) -> read the flag -> IN. GATE says
+// "counted, flag not read yet": a signal handler that interrupts between the
+// xchg and the read must not take in_user != 0 as "in user code" and run fn at
+// once (the stop may be complete: docs/model.md, issue B); it passes the gate
+// itself (rt_callback_reentrant) and leaves GATE for the interrupted read.
 void gate_enter(M *m) {
-    __atomic_exchange_n(&m->in_user, 1, __ATOMIC_SEQ_CST);
-#if defined(NEEDM_DEFECT_STW_IGNORED)
-    return;  // DEFECT: callbacks enter user code in a stopped world
-#endif
+    __atomic_exchange_n(&m->in_user, IN_USER_GATE, __ATOMIC_SEQ_CST);
+#if !defined(NEEDM_DEFECT_STW_IGNORED)  // the DEFECT enters user code in a stopped world
     if (__atomic_load_n(&rt_world_stopping, __ATOMIC_SEQ_CST) != 0) gate_wait(m);
+#endif
+    __atomic_store_n(&m->in_user, IN_USER_IN, __ATOMIC_RELEASE);
 }
 
-void gate_exit(M *m) { __atomic_store_n(&m->in_user, 0, __ATOMIC_RELEASE); }
+void gate_exit(M *m) { __atomic_store_n(&m->in_user, IN_USER_OUT, __ATOMIC_RELEASE); }
 
 void wait_world_running() {
     for (;;) {
@@ -103,14 +109,25 @@ void wait_world_running() {
     }
 }
 
-bool alloc_gate_enter() {
+// Signals stay off while this thread is counted in g_allocating: the stopper
+// waits for that count to reach 0, and a handler that interrupted the holder
+// and called back would wait for the world to run (at this gate or at the
+// entry gate) while the stop waits for the holder: a deadlock (docs/model.md,
+// issue A; the Go #42207 shape). This path allocates anyway (mmap), so two
+// more system calls cost nothing that matters; the fast path has no gate.
+bool alloc_gate_enter(uint64_t *sigs) {
+    *sigs = os::signals_block();
     g_allocating.fetch_add(1, std::memory_order_seq_cst);
     if (__atomic_load_n(&rt_world_stopping, __ATOMIC_SEQ_CST) == 0) return true;
     g_allocating.fetch_sub(1, std::memory_order_seq_cst);
+    os::signals_restore(*sigs);
     return false;
 }
 
-void alloc_gate_exit() { g_allocating.fetch_sub(1, std::memory_order_seq_cst); }
+void alloc_gate_exit(uint64_t sigs) {
+    g_allocating.fetch_sub(1, std::memory_order_seq_cst);
+    os::signals_restore(sigs);
+}
 
 uint32_t allocating_now() { return g_allocating.load(std::memory_order_seq_cst); }
 
@@ -192,18 +209,20 @@ extern "C" int rt_callback_reentrant(M *m, G *g, void (*fn)(void *), void *frame
     if (sp < curg->stack_lo + REENTRANT_MIN_STACK || sp >= curg->stack_hi) return RT_EREENTRANT;
     // On curg below the interrupted frames: run fn right here, like a call.
     enter_on_curg(m);
+    // IN: the interrupted code runs user code (the world cannot be stopped
+    // until it leaves), fn runs like a call. OUT or GATE: pass the gate first,
+    // then put back what the interrupted code expects.
     uint32_t prev_in_user = m->in_user;
-    if (prev_in_user == 0) gate_enter(m);
+    if (prev_in_user != IN_USER_IN) gate_enter(m);
     int rc = run_fn(m, fn, frame);
-    if (prev_in_user == 0) gate_exit(m);
+    if (prev_in_user != IN_USER_IN) __atomic_store_n(&m->in_user, prev_in_user, __ATOMIC_RELEASE);
     return rc;
 }
 
 // rt_cgocall's return gate found the world stopped.
 extern "C" void rt_gate_slow(M *m) {
-#if defined(NEEDM_DEFECT_STW_IGNORED)
-    (void)m;
-#else
+#if !defined(NEEDM_DEFECT_STW_IGNORED)
     gate_wait(m);
 #endif
+    __atomic_store_n(&m->in_user, IN_USER_IN, __ATOMIC_RELEASE);
 }

@@ -126,9 +126,10 @@ void wait_init() {
 enum class Grow { ok, at_cap, nomem };
 
 // One new extra M, not on the list. The caller holds the allocation gate or is
-// counted in user code (either way the world is not stopped).
-Grow new_extra(M **out) {
-    uint32_t cap = g_rt.cfg.extra_m_max;
+// counted in user code (either way the world is not stopped). past_cap: a
+// signal handler whose own thread is inside needm/dropm (see needm_slow).
+Grow new_extra(M **out, bool past_cap = false) {
+    uint32_t cap = past_cap ? 0 : g_rt.cfg.extra_m_max;
     uint32_t t = g_rt.extra_total.load(std::memory_order_relaxed);
     do {
         if (cap != 0 && t >= cap) return Grow::at_cap;
@@ -143,16 +144,24 @@ Grow new_extra(M **out) {
 }
 
 // The list was empty: make our own M, or wait for one.
+//
+// At the cap (extra_m_max) the caller sleeps until a push, except a signal
+// handler that interrupted its own thread inside rt_needm or a give-back: that
+// thread may hold the very M a push would bring (popped, not yet in the slot;
+// or out of the slot, not yet pushed), and it cannot run until the handler
+// returns. Such a handler makes an M past the cap (docs/model.md, issue C):
+// the cap is exceeded by at most one M per thread interrupted there.
 M *needm_slow(bool *took_last) {
     for (;;) {
         if (M *m = extram_pop(took_last)) return m;
-        if (!alloc_gate_enter()) {
+        uint64_t sigs = 0;
+        if (!alloc_gate_enter(&sigs)) {
             wait_world_running();
             continue;
         }
         M *m = nullptr;
-        Grow r = new_extra(&m);
-        alloc_gate_exit();
+        Grow r = new_extra(&m, list_depth_nested());
+        alloc_gate_exit(sigs);
         if (r == Grow::ok) {
             *took_last = false;  // made for us, not taken from the list: no spare owed
             return m;
@@ -195,6 +204,7 @@ void clear_slot(M *m) {
 
 // The common end of dropm, rt_release_m and the thread-exit release.
 void give_back(M *m) {
+    list_depth_enter();  // from the slot's clearing to the push, m is held outside the slot
     m->phase = PH_DROPM;
 #if !defined(NEEDM_DEFECT_DROPM_KEEPS_TLS)
     clear_slot(m);
@@ -207,6 +217,7 @@ void give_back(M *m) {
 #if defined(NEEDM_DEFECT_DROPM_DOUBLE_PUSH)
     extram_push(m);  // DEFECT: the M goes back twice
 #endif
+    list_depth_exit();
 }
 
 } // namespace
@@ -270,22 +281,34 @@ uint32_t extram_waiters() { return g_waiters.load(std::memory_order_relaxed); }
 // The spare owed by a pop that emptied the list. Made only if the list is still
 // empty now (while every extra M is in use) and no other spare is being made:
 // a callback preempted between its pop and here must not add a second spare
-// for a list that refilled meanwhile. So extra Ms stay <= in use + 1 <= peak + 1.
+// for a list that refilled meanwhile (extra Ms would pile up past peak + 1).
+//
+// "Another is being made" must be true: the holder of `growing` may find the
+// list refilled and make nothing, while a pop empties it again and that pop's
+// callback, seeing `growing` set, leaves it to the holder. So the holder looks
+// again after it lets go of the flag and goes round while the list is empty
+// (docs/model.md, issue D: without the second look the list stays empty and
+// the next needm allocates on its callback path).
 bool extram_grow_for_spare() {
-    M *m = nullptr;
 #if defined(NEEDM_DEFECT_NO_GROW)
-    (void)m;
     return false;  // DEFECT: taking the last M leaves the list empty
 #else
     static std::atomic<uint32_t> growing{0};
-    if (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_ACQUIRE)) != nullptr) return false;
-    if (growing.exchange(1, std::memory_order_acq_rel) != 0) return false;  // one is on its way
     bool made = false;
-    if (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_ACQUIRE)) == nullptr && new_extra(&m) == Grow::ok) {
-        extram_push(m);
-        made = true;
+    while (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_SEQ_CST)) == nullptr) {
+        if (growing.exchange(1, std::memory_order_seq_cst) != 0) break;  // the holder looks again
+        M *m = nullptr;
+        Grow r = Grow::ok;
+        if (head_ptr(__atomic_load_n(&g_extra_head, __ATOMIC_SEQ_CST)) == nullptr) {
+            r = new_extra(&m);
+            if (r == Grow::ok) {
+                extram_push(m);
+                made = true;
+            }
+        }
+        growing.store(0, std::memory_order_seq_cst);
+        if (r != Grow::ok) break;  // at the cap or out of memory: needm copes later
     }
-    growing.store(0, std::memory_order_release);
     return made;
 #endif
 }
@@ -348,6 +371,7 @@ using namespace rt;
 // M can be made (RT_ENOMEM).
 extern "C" M *rt_needm(void) {
     if (g_rt.init_state.load(std::memory_order_acquire) != 2) wait_init();
+    list_depth_enter();  // until the slot holds m (a handler here must not wait at the cap)
     bool took_last = false;
     M *m = extram_pop(&took_last);
     if (m == nullptr) {
@@ -355,7 +379,10 @@ extern "C" M *rt_needm(void) {
         m = needm_slow(&took_last);
         os::restore_error(err);
     }
-    if (m == nullptr) return nullptr;
+    if (m == nullptr) {
+        list_depth_exit();
+        return nullptr;
+    }
     claim(m);
     m->phase = PH_NEEDM;
 #if !defined(NEEDM_DEFECT_NO_GROW)
@@ -367,6 +394,7 @@ extern "C" M *rt_needm(void) {
 #endif
     m->g0->stack_lo = m->g0->stack_hi = 0;  // unknown until the body reads them
     rt_setmg(m, m->g0);
+    list_depth_exit();
     return m;
 }
 

@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 // The TLS slot: one word of ELF static TLS, read by asm/386 as %gs:rt_tls_m@ntpoff.
 extern "C" {
 __thread rt::M *rt_tls_m __attribute__((tls_model("local-exec"))) = nullptr;
+__thread uint32_t rt_list_depth __attribute__((tls_model("local-exec"))) = 0;
 }
 
 namespace rt::os {
@@ -92,6 +94,19 @@ void wait(volatile uint32_t *addr, uint32_t expected) {
 void wake_all(volatile uint32_t *addr) { syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
 
 void yield() { sched_yield(); }
+
+// The kernel's sigset for i386 is 64 bits. The raw call also holds back glibc's
+// internal signals (cancellation, setxid) for the short time of the gate: they
+// stay pending and arrive at the restore, nothing is lost.
+uint64_t signals_block() {
+    uint64_t all = ~uint64_t(0), old = 0;
+    static const int kept[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};  // faults stay deliverable
+    for (int s : kept) all &= ~(uint64_t(1) << (s - 1));
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof all);
+    return old;
+}
+
+void signals_restore(uint64_t old) { syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, sizeof old); }
 
 void nap_us(unsigned us) {
     struct timespec ts = {0, long(us) * 1000};

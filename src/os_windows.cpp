@@ -95,6 +95,9 @@ void wake_all(volatile uint32_t *addr) { WakeByAddressAll(const_cast<uint32_t *>
 
 void yield() { SwitchToThread(); }
 
+uint64_t signals_block() { return 0; }  // no asynchronous signals on Windows threads
+void signals_restore(uint64_t) {}
+
 // Fault injection only. Sleep() counts whole milliseconds; NtDelayExecution
 // takes 100 ns units (relative when negative).
 void nap_us(unsigned us) {

@@ -59,7 +59,7 @@ struct alignas(64) M {
     G *curg;                     // runs runtime code and callbacks, on a runtime stack
     uint32_t id;                 // > 0, never reused
     uint32_t flags;              // M_EXTRA / M_RUNTIME / M_BOUND
-    volatile uint32_t in_user;   // 1 while a callback of this M runs user code
+    volatile uint32_t in_user;   // IN_USER_OUT / _IN (runs user code) / _GATE (checking the stop flag)
     volatile uintptr_t owner;    // owner word of the holding thread, 0 when free
     M *next_free;                // extra-M list link (only while on the list)
     M *all_next;                 // list of every M, never unlinked
@@ -116,10 +116,12 @@ void reset_m_after_abandon(M *m);
 int release_m_now(M *m);                 // rt_release_m: give a bound M back
 
 // ---- stop-the-world gate (callback.cpp) ----------------------------------------
-void gate_enter(M *m);                   // wait while the world is stopped, then in_user = 1
+void gate_enter(M *m);                   // wait while the world is stopped, then in_user = IN_USER_IN
 void gate_exit(M *m);
-bool alloc_gate_enter();                 // for M allocation; false: world stopped (caller waits)
-void alloc_gate_exit();
+// For M allocation: signals off (os::signals_block), then the gate; false: the
+// world is stopped (signals are back on; the caller waits and retries).
+bool alloc_gate_enter(uint64_t *sigs);
+void alloc_gate_exit(uint64_t sigs);
 void wait_world_running();
 uint32_t allocating_now();               // M allocations in progress (the stopper waits for 0)
 extern std::atomic<M *> g_stopper;       // the M that stopped the world, or null
@@ -134,6 +136,10 @@ extern "C" {
 #if defined(__linux__)
 // The TLS slot: this thread's M or null. local-exec: libneedm.a links into the executable.
 extern __thread rt::M *rt_tls_m __attribute__((tls_model("local-exec")));
+// How many of this thread's contexts are inside rt_needm or a give-back (the
+// thread itself, and a signal handler that interrupted it): > 1 means a handler
+// runs while its own thread may hold an M outside the slot (extram.cpp, cap).
+extern __thread uint32_t rt_list_depth __attribute__((tls_model("local-exec")));
 #endif
 extern volatile uint32_t rt_world_stopping;   // read by rt_cgocall's return gate
 #if defined(_WIN32)
@@ -168,6 +174,21 @@ inline M *current_m() {
 }
 } // namespace rt
 
+// The per-thread depth of rt_list_depth: plain TLS on Linux, where signal
+// handlers can interrupt needm/dropm; nothing on Windows, which runs no code
+// asynchronously on a thread inside them.
+namespace rt {
+#if defined(__linux__)
+inline void list_depth_enter() { rt_list_depth = rt_list_depth + 1; }
+inline void list_depth_exit() { rt_list_depth = rt_list_depth - 1; }
+inline bool list_depth_nested() { return rt_list_depth > 1; }
+#else
+inline void list_depth_enter() {}
+inline void list_depth_exit() {}
+inline bool list_depth_nested() { return false; }
+#endif
+} // namespace rt
+
 // ---- the OS layer (os_linux.cpp / os_windows.cpp) --------------------------------
 namespace rt {
 // Bounds for an SP on a stack whose extent is unknown (one C code made): a
@@ -198,6 +219,12 @@ void on_first_callback();                // per thread: register the thread-exit
 // DLL_THREAD_DETACH, a later pthread key destructor) must not bind an M, or it
 // would never be given back.
 bool thread_exiting();
+// Asynchronous signals off / back on for this thread (Linux: every signal but
+// the synchronous fault signals; Windows has none: no-ops). Used only around
+// the allocation gate, which is off the fast path: a handler that called back
+// there would wait at the gate for a stop the interrupted holder delays.
+uint64_t signals_block();
+void signals_restore(uint64_t old);
 // The caller's errno (Linux) / GetLastError (Windows): the runtime's own system
 // calls must not change what the C code around a callback sees.
 uint32_t save_error();

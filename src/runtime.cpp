@@ -217,9 +217,10 @@ int rt_thread_create(rt_thread **out, void (*fn)(void *arg), void *arg) {
     if (t == nullptr) return RT_ENOMEM;
     t->fn = fn;
     t->arg = arg;
-    while (!alloc_gate_enter()) wait_world_running();
+    uint64_t sigs = 0;
+    while (!alloc_gate_enter(&sigs)) wait_world_running();
     t->m = runtime_m_get();
-    alloc_gate_exit();
+    alloc_gate_exit(sigs);
     if (t->m == nullptr) {
         delete t;
         return RT_ENOMEM;

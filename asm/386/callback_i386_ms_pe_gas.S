@@ -338,9 +338,14 @@ SYM(rt_cgocall):
 	popl G_sched_sp(%esi)
 	testl %eax, %eax
 	jz .Lcg_ok
-	xchgl %eax, M_in_user(%ebx)        /* the entry gate: store, fence, read the flag */
+	/* Back into user code: the callback entry's gate. in_user = GATE, full
+	 * fence (xchg), read the stop flag (Dekker with rt_stop_the_world), then
+	 * in_user = IN; stopping: rt_gate_slow waits, then sets IN. */
+	movl $IN_USER_GATE, %eax
+	xchgl %eax, M_in_user(%ebx)
 	cmpl $0, SYM(rt_world_stopping)
 	jne .Lcg_gate_slow
+	movl $IN_USER_IN, M_in_user(%ebx)
 .Lcg_ok:
 	xorl %eax, %eax
 .Lcg_out:

@@ -79,6 +79,12 @@
 #define RTA_ENOMEM      (-5)
 #define RTA_MAX_FRAME   (64 * 1024)
 
+/* M::in_user: 0 out of user code, 1 in user code (the stop flag was read
+ * clear after the store), 2 at the gate (stored, flag not read yet) */
+#define IN_USER_OUT     0
+#define IN_USER_IN      1
+#define IN_USER_GATE    2
+
 /* Bytes reserved at the top of each new curg frame: the slot that keeps the
  * outer curg.sched_sp (and on Windows the outer curg.tib_except). */
 #define CURG_SLOT       16

@@ -38,10 +38,19 @@ TEST_CASE("churn: waves of short-lived threads; extra Ms, memory and handles sta
     // Thousands of threads later, memory grows only by the extra Ms made since
     // (a higher peak in a later wave; bounded above), each at most its G stack
     // plus a guard page and its record (Windows commits G stacks whole), plus
-    // 1 MiB of allocator noise. Anything else is a leak per thread.
+    // allocator noise: 1 MiB on Linux; 4 MiB on Windows, where the measure is
+    // committed private memory and Wine's process heap, which its own thread
+    // creation uses too, grows by sub-heaps of about 1 MiB (measured: steps of
+    // 1.3 and 2.0 MiB at 1,000 and 5,000 threads alike, so not per thread).
+    // A leak per thread of a G stack's size shows at any scale.
     const long per_m_kib = long(rt::g_rt.cfg.g_stack_bytes / 1024) + 8;
     const long new_ms = long(ft::stats().extra_total) - long(ms_after_first);
-    const long allowed = new_ms * per_m_kib + 1024;
+#if defined(_WIN32)
+    const long noise_kib = 4096;
+#else
+    const long noise_kib = 1024;
+#endif
+    const long allowed = new_ms * per_m_kib + noise_kib;
     MESSAGE("memory growth " << mem_end - mem_after_first << " KiB; " << new_ms << " extra Ms made after the "
                              << "second wave account for up to " << new_ms * per_m_kib << " KiB");
     if (needm_test::under_qemu())
