@@ -150,7 +150,7 @@ Grow new_extra(M **out, bool past_cap = false) {
 // thread may hold the very M a push would bring (popped, not yet in the slot;
 // or out of the slot, not yet pushed), and it cannot run until the handler
 // returns. Such a handler makes an M past the cap (docs/model.md, issue C):
-// the cap is exceeded by at most one M per thread interrupted there.
+// made only while every M is held, so at most one per thread and handler.
 M *needm_slow(bool *took_last) {
     for (;;) {
         if (M *m = extram_pop(took_last)) return m;
