@@ -28,12 +28,7 @@ fi
 for cell in "${cells[@]}"; do
   : >"$o"   # exists before the background job opens it (hang_running reads it at once)
   set -m   # job control: the run gets its own process group, and SIGINT is not ignored
-  # A shell started in the background without job control (e.g. `cmd &` in a
-  # script, as some CI runners launch steps) passes SIGINT on as ignored, and
-  # bash cannot trap a signal ignored on entry: put back the default first,
-  # as a terminal's shell does, so the run sees what Ctrl-C sends.
-  python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-    scripts/run-matrix.sh --source tests/harness/mini --results "$HT_TMP/results" --stress quick -j 4 "$cell" >"$o" 2>&1 &
+  tests/harness/with_sigint.py scripts/run-matrix.sh --source tests/harness/mini --results "$HT_TMP/results" --stress quick -j 4 "$cell" >"$o" 2>&1 &
   pid=$!
   set +m
   if ! wait_for 90 hang_running "$cell"; then

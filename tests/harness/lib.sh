@@ -64,3 +64,4 @@ path_without() {
 }
 
 ht_finish() { exit "$HT_FAILED"; }
+

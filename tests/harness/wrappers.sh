@@ -90,7 +90,7 @@ expect_rc "native runner: the program's exit code comes through" 5 $rc
 expect_grep "native runner: the program's output comes through" '^prog x$' "$o"
 for sig in TERM INT; do
   set -m   # as CTest starts it: SIGINT not ignored (a background job of a script ignores it)
-  "$native_w" ./prog hang 2>/dev/null &   # (sh reports the forwarded signal: "Terminated")
+  "$NEEDM_ROOT/tests/harness/with_sigint.py" "$native_w" ./prog hang 2>/dev/null &   # (sh reports the forwarded signal: "Terminated")
   wpid=$!
   set +m
   disown $wpid   # no "Terminated" job report
