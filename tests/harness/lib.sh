@@ -64,4 +64,3 @@ path_without() {
 }
 
 ht_finish() { exit "$HT_FAILED"; }
-
