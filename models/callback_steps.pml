@@ -302,7 +302,7 @@ inline P(rt_needm)(m) {
     :: m == NIL -> P(needm_slow)(m)                  /* src/extram.cpp:377-381 rt_needm [needm_slow] */
     :: else -> skip
     fi;
-    /* src/extram.cpp:396 rt_needm [rt_setmg] asm/386/callback_i386_sysv_elf_gas.S:316 rt_setmg [SLOT]:
+    /* src/extram.cpp:396 rt_needm [rt_setmg] asm/386/callback_i386_sysv_elf_gas.S:272 rt_setmg [SLOT]:
        the slot holds the M, tls_g = g0 */
     SIG(SETTLS(1) SETDEP(0) skip)                    /* and src/extram.cpp:397 rt_needm [list_depth_exit] */
 }
@@ -476,12 +476,12 @@ inline P(body)(m, gp, owes) {
     /* src/callback.cpp:187 rt_callback_body [prev_in_user = m->in_user] (only this thread writes
        in_user) src/callback.cpp:189 rt_callback_body [gate_enter]
        src/callback.cpp:95 gate_enter [__atomic_exchange_n(&m->in_user, IN_USER_GATE]; the switch to
-       curg before it (asm/386/callback_i386_sysv_elf_gas.S:144-145 rt_callback [M_tls_g(%ebx)]) */
+       curg before it (asm/386/callback_i386_sysv_elf_gas.S:100-101 rt_callback [M_tls_g(%ebx)]) */
     SIG(atomic { SETTLS(3) P(prev) = in_user[m]; in_user[m] = IN_GATE });
     P(gate_check)(m);
 #else
     /* no stopper: in_user is read by no one and the stop flag stays 0; the gate is this
-       thread's own business (asm/386/callback_i386_sysv_elf_gas.S:144-145 rt_callback [M_tls_g(%ebx)]) */
+       thread's own business (asm/386/callback_i386_sysv_elf_gas.S:100-101 rt_callback [M_tls_g(%ebx)]) */
     SIG(SETTLS(3) skip);
 #endif
     /* src/callback.cpp:190-193 rt_callback_body [extram_grow_for_spare] the spare, if this M owes one */
@@ -503,7 +503,7 @@ inline P(body)(m, gp, owes) {
        then src/callback.cpp:196 rt_callback_body [prev_in_user] leaves user code; fn touches
        nothing of the protocol, so it is checked at its end, when the stopper may already have
        seen this M out of user code. Then the switch back to g0
-       (asm/386/callback_i386_sysv_elf_gas.S:162-164 rt_callback [G_sched_sp(%esi), %esp]) */
+       (asm/386/callback_i386_sysv_elf_gas.S:118-120 rt_callback [G_sched_sp(%esi), %esp]) */
     SIGU(atomic {
         assert(!stopped);                            /* fn never runs in a stopped world */
         in_user[m] = P(prev); P(prev) = 0;
@@ -511,7 +511,7 @@ inline P(body)(m, gp, owes) {
     })
 #else
     /* fn, leave user code, back to g0: this thread's own business without a stopper
-       (asm/386/callback_i386_sysv_elf_gas.S:162-164 rt_callback [G_sched_sp(%esi), %esp]) */
+       (asm/386/callback_i386_sysv_elf_gas.S:118-120 rt_callback [G_sched_sp(%esi), %esp]) */
     SETTLS(1) skip
 #endif
 }
@@ -519,12 +519,12 @@ inline P(body)(m, gp, owes) {
 /* ---- a whole callback from a thread whose slot is empty --------------------------------- */
 
 inline P(callback)() {
-    /* asm/386/callback_i386_sysv_elf_gas.S:112-114 rt_callback [SLOT] the slot is empty:
-       asm/386/callback_i386_sysv_elf_gas.S:120 rt_callback [call rt_needm] */
+    /* asm/386/callback_i386_sysv_elf_gas.S:68-70 rt_callback [SLOT] the slot is empty:
+       asm/386/callback_i386_sysv_elf_gas.S:76 rt_callback [call rt_needm] */
     P(rt_needm)(P(m));
-    /* asm/386/callback_i386_sysv_elf_gas.S:156 rt_callback [call rt_callback_body] */
+    /* asm/386/callback_i386_sysv_elf_gas.S:112 rt_callback [call rt_callback_body] */
     P(body)(P(m), P(gp), P(owes));
-    /* asm/386/callback_i386_sysv_elf_gas.S:177 rt_callback [call rt_dropm]
+    /* asm/386/callback_i386_sysv_elf_gas.S:133 rt_callback [call rt_dropm]
        src/extram.cpp:413 rt_dropm [give_back(m)] src/extram.cpp:207 give_back [list_depth_enter]
        src/extram.cpp:210 give_back [clear_slot] src/extram.cpp:201 clear_slot [rt_setmg(nullptr, nullptr)]:
        the slot is empty, the depth 1 (a signal between the two finds tls 1: depth does not

@@ -156,7 +156,7 @@ inline newm(nm) {
  * the thread's locals, so its steps on them stay private to it.
  *   tls 0  slot empty                 -> the handler's callback is a whole one: needm, body, dropm
  *   tls 1  slot = M, tls_g = g0       -> the body nested on the same M, no needm
- *                                        (asm/386/callback_i386_sysv_elf_gas.S:126-129 rt_callback [.Lcb_have_m])
+ *                                        (asm/386/callback_i386_sysv_elf_gas.S:82-85 rt_callback [.Lcb_have_m])
  *   tls 3  tls_g = curg, SP on curg   -> fn in place (h_reentrant)
  * tls_g = curg with SP still on g0 lasts one instruction each way; a handler there gets
  * RT_EREENTRANT and runs nothing (src/callback.cpp:209 rt_callback_reentrant [RT_EREENTRANT]):

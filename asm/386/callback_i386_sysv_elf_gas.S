@@ -20,51 +20,7 @@
 
 #define SLOT %gs:rt_tls_m@ntpoff
 
-/* Both entry points keep an EBP frame on the stack they were called on, with
- * the callee-saved registers below it. The CFI describes the caller's frame
- * through EBP, which stays put while ESP moves to another stack: an unwinder
- * (a debugger, or a forced unwind out of fn) walks back into the caller. */
-.macro FRAME_ENTER
-	pushl %ebp
-	.cfi_def_cfa_offset 8
-	.cfi_offset %ebp, -8
-	movl %esp, %ebp
-	.cfi_def_cfa_register %ebp
-	pushl %ebx
-	.cfi_offset %ebx, -12
-	pushl %esi
-	.cfi_offset %esi, -16
-	pushl %edi
-	.cfi_offset %edi, -20
-.endm
-
-/* ESP back from EBP, wherever it was; the registers restored; return.
- * keep_ebx=0 is the asm_clobbers_ebx defect (ebx not restored). */
-.macro FRAME_LEAVE keep_ebx=1
-	.cfi_remember_state
-	leal -12(%ebp), %esp
-	popl %edi
-	.cfi_restore %edi
-	popl %esi
-	.cfi_restore %esi
-	.if \keep_ebx
-	popl %ebx
-	.else
-	addl $4, %esp
-	.endif
-	.cfi_restore %ebx
-	popl %ebp
-	.cfi_restore %ebp
-	.cfi_def_cfa %esp, 4
-	ret
-	.cfi_restore_state
-.endm
-
-#if defined(NEEDM_DEFECT_ASM_CLOBBERS_EBX)
-#define CALLBACK_KEEPS_EBX 0   /* DEFECT: rt_callback returns with ebx clobbered */
-#else
-#define CALLBACK_KEEPS_EBX 1
-#endif
+#include "frame_i386_gas.inc"
 
 	.text
 
