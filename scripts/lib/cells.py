@@ -21,28 +21,32 @@ def load(path):
         return json.load(f)
 
 
-def resolve_configure(presets, name, source_dir):
-    """A configure preset with its inherited fields merged (child wins)."""
-    by_name = {p["name"]: p for p in presets.get("configurePresets", [])}
+def lineage(presets, kind, name):
+    """Preset NAME of KIND ("configurePresets", "testPresets") and its ancestors,
+    lowest precedence first: CMake's rule is the preset over its parents, an
+    earlier parent over a later one, so later parents come first and NAME last."""
+    by_name = {p["name"]: p for p in presets.get(kind, [])}
     if name not in by_name:
         raise KeyError(name)
 
-    def merged(n):
+    def walk(n):
         p = by_name[n]
         parents = p.get("inherits", [])
         if isinstance(parents, str):
             parents = [parents]
-        out = {"cacheVariables": {}}
-        # Earlier parents take precedence over later ones, the preset over all.
         for parent in reversed(parents):
-            m = merged(parent)
-            out.update({k: v for k, v in m.items() if k != "cacheVariables"})
-            out["cacheVariables"].update(m["cacheVariables"])
-        out.update({k: v for k, v in p.items() if k not in ("cacheVariables", "inherits")})
-        out["cacheVariables"].update(p.get("cacheVariables", {}))
-        return out
+            yield from walk(parent)
+        yield p
 
-    p = merged(name)
+    return list(walk(name))
+
+
+def resolve_configure(presets, name, source_dir):
+    """A configure preset with its inherited fields merged (child wins)."""
+    p = {"cacheVariables": {}}
+    for q in lineage(presets, "configurePresets", name):
+        p.update({k: v for k, v in q.items() if k not in ("cacheVariables", "inherits")})
+        p["cacheVariables"].update(q.get("cacheVariables", {}))
     macros = {
         "${sourceDir}": source_dir,
         "${sourceDirName}": os.path.basename(source_dir),
@@ -109,25 +113,10 @@ def check(presets):
 
 def test_filter(presets, name):
     """The filter of test preset NAME, parents merged (the preset's own fields win)."""
-    by_name = {p["name"]: p for p in presets.get("testPresets", [])}
-    if name not in by_name:
-        raise KeyError(name)
-
-    def merged(n):
-        p = by_name[n]
-        parents = p.get("inherits", [])
-        if isinstance(parents, str):
-            parents = [parents]
-        out = {"include": {}, "exclude": {}}
-        for parent in reversed(parents):
-            m = merged(parent)
-            for k in out:
-                out[k].update(m[k])
-        for k in out:
-            out[k].update(p.get("filter", {}).get(k, {}))
-        return out
-
-    f = merged(name)
+    f = {"include": {}, "exclude": {}}
+    for q in lineage(presets, "testPresets", name):
+        for k in f:
+            f[k].update(q.get("filter", {}).get(k, {}))
     keys = [("INCLUDE", f["include"].get("name")), ("EXCLUDE", f["exclude"].get("name")),
             ("INCLUDE_LABEL", f["include"].get("label")), ("EXCLUDE_LABEL", f["exclude"].get("label"))]
     return [(k, v) for k, v in keys if v]
